@@ -1,0 +1,31 @@
+// `otel-sysmon run`: the agent. Collects every --interval, exports, serves; SIGTERM/SIGINT flush and exit 0.
+import type { Argv, CommandModule } from 'yargs';
+import { Agent } from '../agent/agent.js';
+import { agentModules } from '../agent/modules.js';
+import type { OptionGroup } from '../config/options.js';
+import { commandContext, handle, withOptions } from './options.js';
+
+const GROUPS: readonly OptionGroup[] = ['host', 'log', 'data', 'collect', 'export', 'api', 'builds', 'spool'];
+
+export const runCommand: CommandModule = {
+  command: 'run',
+  describe: 'Run the agent: collect host and build metrics every interval and export them',
+  builder: (y: Argv) => withOptions(y, GROUPS),
+  handler: handle(async (argv: Record<string, unknown>) => {
+    const { config, log } = commandContext(argv, GROUPS);
+    const agent = new Agent({ config, log, modules: agentModules(config) });
+    await agent.start();
+    const signal = await new Promise<NodeJS.Signals>((resolve) => {
+      process.once('SIGTERM', () => resolve('SIGTERM'));
+      process.once('SIGINT', () => resolve('SIGINT'));
+    });
+    log.info('shutting down', { signal });
+    // A second signal while flushing means "now".
+    const hardExit = () => process.exit(1);
+    process.once('SIGTERM', hardExit);
+    process.once('SIGINT', hardExit);
+    await agent.stop();
+    // gRPC channels and keep-alive sockets may linger after shutdown: the flush is done, leave now.
+    process.exit(0);
+  }),
+};

@@ -1,0 +1,151 @@
+// The Prometheus pull endpoint. Names follow src/prometheus-names.ts (the Collector's translation), so
+// dashboards and alert rules work the same whether series arrive by scrape or through a Collector.
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import {
+  AggregationTemporality,
+  DataPointType,
+  type HistogramMetricData,
+  MetricReader,
+  type MetricData,
+  type ResourceMetrics,
+} from '@opentelemetry/sdk-metrics';
+import { findMetric, type MetricDef } from '../catalogue.js';
+import type { ListenAddress } from '../config/values.js';
+import type { Logger } from '../log.js';
+import { prometheusLabel, prometheusName } from '../prometheus-names.js';
+
+/** Resource attributes copied onto every series so per-host rules need no join with target_info. */
+const RESOURCE_LABELS = ['host.name'] as const;
+
+/** A reader that collects only when scraped; Prometheus wants cumulative values. */
+export class PullReader extends MetricReader {
+  constructor() {
+    super({ aggregationTemporalitySelector: () => AggregationTemporality.CUMULATIVE });
+  }
+  protected override async onForceFlush(): Promise<void> {}
+  protected override async onShutdown(): Promise<void> {}
+}
+
+function escapeLabelValue(value: string): string {
+  return value.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
+}
+
+function escapeHelp(text: string): string {
+  return text.replace(/\\/g, '\\\\').replace(/\n/g, '\\n');
+}
+
+function formatValue(value: number): string {
+  if (Number.isNaN(value)) return 'NaN';
+  if (value === Infinity) return '+Inf';
+  if (value === -Infinity) return '-Inf';
+  return String(value);
+}
+
+function labelText(labels: Record<string, unknown>): string {
+  const parts: string[] = [];
+  for (const [k, v] of Object.entries(labels)) {
+    if (v === undefined) continue;
+    parts.push(`${prometheusLabel(k)}="${escapeLabelValue(String(v))}"`);
+  }
+  return parts.length ? `{${parts.join(',')}}` : '';
+}
+
+function typeOf(data: MetricData, def: MetricDef | undefined): string {
+  if (data.dataPointType === DataPointType.HISTOGRAM) return 'histogram';
+  if (def) return def.instrument === 'Counter' ? 'counter' : 'gauge';
+  return data.dataPointType === DataPointType.SUM && data.isMonotonic ? 'counter' : 'gauge';
+}
+
+function fallbackName(data: MetricData): string {
+  const base = data.descriptor.name.replace(/[^A-Za-z0-9_:]/g, '_');
+  return data.dataPointType === DataPointType.SUM && data.isMonotonic ? `${base}_total` : base;
+}
+
+function serializeHistogram(name: string, data: HistogramMetricData, common: Record<string, unknown>): string {
+  let out = '';
+  for (const point of data.dataPoints) {
+    const labels = { ...point.attributes, ...common };
+    const { boundaries, counts } = point.value.buckets;
+    let cumulative = 0;
+    for (let i = 0; i < counts.length; i++) {
+      cumulative += counts[i];
+      const le = i < boundaries.length ? formatValue(boundaries[i]) : '+Inf';
+      out += `${name}_bucket${labelText({ ...labels, le })} ${cumulative}\n`;
+    }
+    out += `${name}_sum${labelText(labels)} ${formatValue(point.value.sum ?? 0)}\n`;
+    out += `${name}_count${labelText(labels)} ${point.value.count}\n`;
+  }
+  return out;
+}
+
+/** Renders collected metrics in the Prometheus text exposition format (0.0.4). */
+export function serializePrometheus(resourceMetrics: ResourceMetrics): string {
+  const resource = resourceMetrics.resource.attributes;
+  const common: Record<string, unknown> = {};
+  for (const key of RESOURCE_LABELS) if (resource[key] !== undefined) common[key] = resource[key];
+  let out = `# HELP target_info Target metadata\n# TYPE target_info gauge\ntarget_info${labelText(resource)} 1\n`;
+  for (const scope of resourceMetrics.scopeMetrics) {
+    for (const data of scope.metrics) {
+      if (data.dataPoints.length === 0) continue;
+      const def = findMetric(data.descriptor.name);
+      const name = def ? prometheusName(def) : fallbackName(data);
+      out += `# HELP ${name} ${escapeHelp(data.descriptor.description)}\n# TYPE ${name} ${typeOf(data, def)}\n`;
+      if (data.dataPointType === DataPointType.HISTOGRAM) {
+        out += serializeHistogram(name, data, common);
+        continue;
+      }
+      for (const point of data.dataPoints) {
+        out += `${name}${labelText({ ...point.attributes, ...common })} ${formatValue(point.value as number)}\n`;
+      }
+    }
+  }
+  return out;
+}
+
+export interface PrometheusEndpoint {
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+export async function startPrometheusEndpoint(
+  listen: ListenAddress,
+  reader: PullReader,
+  log: Logger,
+): Promise<PrometheusEndpoint> {
+  const server: Server = createServer((req, res) => {
+    const path = (req.url ?? '/').split('?')[0];
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.writeHead(405, { allow: 'GET, HEAD' }).end();
+      return;
+    }
+    if (path === '/healthz') {
+      res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
+      return;
+    }
+    if (path !== '/metrics') {
+      res.writeHead(404, { 'content-type': 'text/plain' }).end('see /metrics\n');
+      return;
+    }
+    reader.collect().then(
+      ({ resourceMetrics, errors }) => {
+        for (const err of errors) log.warn('metric collection error during scrape', { error: String(err) });
+        res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' });
+        res.end(req.method === 'HEAD' ? undefined : serializePrometheus(resourceMetrics));
+      },
+      (err: unknown) => {
+        res.writeHead(500, { 'content-type': 'text/plain' }).end(`collection failed: ${String(err)}\n`);
+      },
+    );
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(listen.port, listen.host, () => resolve());
+  });
+  const { address, port } = server.address() as AddressInfo;
+  const host = address.includes(':') ? `[${address}]` : address;
+  return {
+    url: `http://${host}:${port}/metrics`,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}
