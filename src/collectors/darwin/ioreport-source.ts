@@ -1,0 +1,122 @@
+// The `ioreport` frequency source (Apple Silicon, no sudo): "CPU Stats" performance-state
+// residencies between two collections, weighted by the pmgr DVFS tables (see ioreport-math.ts).
+import { performance } from 'node:perf_hooks';
+import {
+  type DarwinIOReport,
+  type DarwinIOReportSubscription,
+  type DarwinSample,
+  loadDarwinIOReport,
+} from '../../../native-bindings/darwin-ioreport.js';
+import type { FrequencyReading, FrequencySource } from '../frequency/types.js';
+import {
+  accClusterTableKeys,
+  CLUSTER_STATES,
+  CORE_STATES,
+  CPU_STATS,
+  type CoreTier,
+  decodeVoltageStates,
+  dvfsTableHz,
+  ioreportFrequencies,
+} from './ioreport-math.js';
+
+/** Residency deltas over less than this are too noisy; the previous sample is kept instead. */
+export const MIN_WINDOW_MS = 250;
+const WARMING_UP = 'warming up: the first IOReport sample was taken, the estimate comes from the next collection';
+const NO_CHANNEL = 'no IOReport performance-state channel for this CPU';
+
+export interface IOReportSourceDeps {
+  readonly api?: () => DarwinIOReport;
+  /** Monotonic milliseconds. */
+  readonly clock?: () => number;
+}
+
+interface Prepared {
+  readonly subscription: DarwinIOReportSubscription;
+  readonly tables: Record<CoreTier, number[]>;
+  readonly tierCpus: Record<CoreTier, number>;
+}
+
+type Reason = { readonly reason: string };
+
+export class IOReportFrequencySource implements FrequencySource {
+  readonly name = 'ioreport' as const;
+  private prepared: Prepared | Reason | undefined;
+  private previous: { sample: DarwinSample; atMs: number } | undefined;
+  private last: ReadonlyMap<number, FrequencyReading> | undefined;
+
+  constructor(private readonly deps: IOReportSourceDeps = {}) {}
+
+  unavailableReason(): string | undefined {
+    const p = this.prepare();
+    return 'reason' in p ? p.reason : undefined;
+  }
+
+  read(_ctx: unknown, cpus: readonly number[]): ReadonlyMap<number, FrequencyReading> {
+    const p = this.prepare();
+    if ('reason' in p) return new Map(cpus.map((cpu) => [cpu, p]));
+    const now = (this.deps.clock ?? performance.now.bind(performance))();
+    const sample = p.subscription.sample();
+    const previous = this.previous;
+    if (previous && now - previous.atMs < MIN_WINDOW_MS) {
+      // Too soon after the previous sample: keep the older baseline, repeat the last answer.
+      p.subscription.release(sample);
+      const tooSoon = `warming up: less than ${MIN_WINDOW_MS} ms since the previous IOReport sample`;
+      return this.answer(cpus, this.last, this.last ? NO_CHANNEL : tooSoon);
+    }
+    this.previous = { sample, atMs: now };
+    if (!previous) return this.answer(cpus, undefined, WARMING_UP);
+    const channels = p.subscription.delta(previous.sample, sample);
+    p.subscription.release(previous.sample);
+    this.last = ioreportFrequencies({ channels, tables: p.tables, tierCpus: p.tierCpus });
+    return this.answer(cpus, this.last, NO_CHANNEL);
+  }
+
+  close(): void {
+    if (this.previous && this.prepared && !('reason' in this.prepared)) this.prepared.subscription.release(this.previous.sample);
+    this.previous = undefined;
+  }
+
+  private answer(cpus: readonly number[], readings: ReadonlyMap<number, FrequencyReading> | undefined, missing: string) {
+    return new Map(cpus.map((cpu) => [cpu, readings?.get(cpu) ?? { reason: missing }]));
+  }
+
+  private prepare(): Prepared | Reason {
+    if (!this.prepared) {
+      try {
+        this.prepared = prepare((this.deps.api ?? loadDarwinIOReport)());
+      } catch (err) {
+        this.prepared = { reason: (err as Error).message };
+      }
+    }
+    return this.prepared;
+  }
+}
+
+function prepare(api: DarwinIOReport): Prepared | Reason {
+  const brand = api.sysctlString('machdep.cpu.brand_string');
+  const raw = (key: string): number[] => decodeVoltageStates(api.pmgrProperty(key) ?? new Uint8Array());
+  let e = raw('voltage-states1-sram');
+  let p = raw('voltage-states5-sram');
+  if (e.length === 0 || p.length === 0) {
+    // M5 and later list their tables in acc-clusters instead of the fixed properties.
+    const keys = accClusterTableKeys(api.pmgrProperty('acc-clusters') ?? new Uint8Array());
+    if (keys) {
+      e = raw(keys.E);
+      p = raw(keys.P);
+    }
+  }
+  if (e.length === 0 && p.length === 0) {
+    return { reason: `no DVFS tables in the IORegistry pmgr entry (${brand ?? 'unknown CPU'}: not Apple Silicon, or a macOS VM); use sysctl` };
+  }
+  const subscription = api.subscribe([
+    [CPU_STATS, CORE_STATES],
+    [CPU_STATS, CLUSTER_STATES],
+  ]);
+  if (!subscription) return { reason: 'IOReport has no "CPU Stats" performance-state channels (not available inside a macOS VM)' };
+  return {
+    subscription,
+    tables: { E: dvfsTableHz(e, brand), P: dvfsTableHz(p, brand) },
+    // perflevel0 is the fastest tier (P), perflevel1 the next (E).
+    tierCpus: { P: api.sysctlNumber('hw.perflevel0.logicalcpu') ?? 0, E: api.sysctlNumber('hw.perflevel1.logicalcpu') ?? 0 },
+  };
+}

@@ -1,0 +1,94 @@
+// Which host collectors run: the Linux procfs/sysfs collectors on Linux, the os/systeminformation
+// fallback elsewhere, plus the frequency chain on every platform.
+import { realpathSync } from 'node:fs';
+import os from 'node:os';
+import type { LoadedConfig } from '../config/load.js';
+import type { Config, FrequencySourceName } from '../config/options.js';
+import type { Logger } from '../log.js';
+import { HostCollection } from './collect.js';
+import { createFallbackCollectors } from './darwin/fallback.js';
+import { createFrequencySources, FrequencyCollector } from './frequency/index.js';
+import type { CpuFrequencyReport } from './frequency/types.js';
+import { LoadavgCollector } from './linux/loadavg.js';
+import { MeminfoCollector } from './linux/meminfo.js';
+import { PressureCollector } from './linux/pressure.js';
+import { onlineCpus, ProcStatCollector } from './linux/procstat.js';
+import { SwapsCollector } from './linux/swaps.js';
+import { VmstatCollector } from './linux/vmstat.js';
+import type { Collector, HostPaths } from './types.js';
+// Frequency sources kept in their own modules register themselves when imported.
+import './darwin/register.js';
+import './perf/register.js';
+
+export { pressureSupport } from './linux/pressure.js';
+export { registerFrequencySource } from './frequency/index.js';
+
+export interface HostCollectorsOptions {
+  readonly paths: HostPaths;
+  readonly frequencySources: readonly FrequencySourceName[];
+  /** True when the user chose the frequency sources (config origin other than 'default'). */
+  readonly explicitFrequencySources?: boolean;
+  readonly log?: Logger;
+  /** Defaults to process.platform; tests pick the Linux collectors on fixture trees with it. */
+  readonly platform?: NodeJS.Platform;
+}
+
+/** Collectors in run order: cpu first, so the frequency chain can use its busy-time window. */
+export function createHostCollectors(opts: HostCollectorsOptions): Collector[] {
+  const platform = opts.platform ?? process.platform;
+  const sources = createFrequencySources(opts.frequencySources, {
+    paths: opts.paths,
+    explicit: opts.explicitFrequencySources ?? false,
+    platform,
+    log: opts.log,
+  });
+  if (platform !== 'linux') {
+    const cpus = (): number[] => os.cpus().map((_, i) => i);
+    return [...createFallbackCollectors(), new FrequencyCollector(sources, cpus)];
+  }
+  return [
+    new ProcStatCollector(),
+    new MeminfoCollector(),
+    new SwapsCollector(),
+    new VmstatCollector(),
+    new LoadavgCollector(),
+    new PressureCollector(),
+    new FrequencyCollector(sources, onlineCpus),
+  ];
+}
+
+/** The frequency chain's last per-CPU outcome, for `doctor` (undefined before the first collection). */
+export function frequencyReports(collectors: readonly Collector[]): readonly CpuFrequencyReport[] | undefined {
+  const chain = collectors.find((c): c is FrequencyCollector => c instanceof FrequencyCollector);
+  const reports = chain?.lastReports();
+  return reports && reports.length > 0 ? reports : undefined;
+}
+
+function realPath(path: string): string | undefined {
+  try {
+    return realpathSync(path);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Host paths from the configuration; live when procfs and sysfs are this machine's own /proc and /sys. */
+export function resolveHostPaths(config: Pick<Config, 'procfs' | 'sysfs' | 'rootfs'>): HostPaths {
+  const live = realPath(config.procfs) === '/proc' && realPath(config.sysfs) === '/sys';
+  return { procfs: config.procfs, sysfs: config.sysfs, rootfs: config.rootfs, live };
+}
+
+/** The host collection every command uses, from the resolved configuration. */
+export function hostCollectionFor(
+  config: Pick<LoadedConfig, 'procfs' | 'sysfs' | 'rootfs' | 'frequencySources' | 'origins'>,
+  log?: Logger,
+): HostCollection {
+  const paths = resolveHostPaths(config);
+  const collectors = createHostCollectors({
+    paths,
+    frequencySources: config.frequencySources,
+    explicitFrequencySources: config.origins.frequencySources !== 'default',
+    log,
+  });
+  return new HostCollection({ paths, collectors, log });
+}

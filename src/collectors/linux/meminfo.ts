@@ -1,0 +1,36 @@
+// Memory collector (/proc/meminfo): system.memory.usage/utilization by state, limit and available.
+import { join } from 'node:path';
+import type { CollectContext, Collector, PointSink } from '../types.js';
+import { parseMeminfo } from './meminfo-parser.js';
+
+const USED = { 'system.memory.state': 'used' } as const;
+const FREE = { 'system.memory.state': 'free' } as const;
+const BUFFERS = { 'system.memory.state': 'buffers' } as const;
+const CACHED = { 'system.memory.state': 'cached' } as const;
+
+export class MeminfoCollector implements Collector {
+  readonly name = 'memory';
+
+  collect(ctx: CollectContext, sink: PointSink): void {
+    const m = parseMeminfo(ctx.readProc('meminfo'), join(ctx.paths.procfs, 'meminfo'));
+    // Kernels before 3.14 lack MemAvailable: fall back to procps' old estimate (free + buffers +
+    // page cache + reclaimable slab) for "used", and emit no linux.available since the kernel gave none.
+    const available = m.available ?? m.free + m.buffers + m.cached + m.sReclaimable;
+    const used = Math.max(0, m.total - available);
+    // cached is the page cache alone (Cached), as in the Collector's hostmetrics receiver, which
+    // reports SReclaimable as a separate slab_reclaimable state: the same host then shows the same
+    // cached value through either agent.
+    const states = [
+      [used, USED],
+      [m.free, FREE],
+      [m.buffers, BUFFERS],
+      [m.cached, CACHED],
+    ] as const;
+    for (const [bytes, attrs] of states) {
+      sink.add('system.memory.usage', bytes, attrs);
+      sink.add('system.memory.utilization', bytes / m.total, attrs);
+    }
+    sink.add('system.memory.limit', m.total);
+    if (m.available !== undefined) sink.add('system.memory.linux.available', m.available);
+  }
+}

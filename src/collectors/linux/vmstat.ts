@@ -1,0 +1,24 @@
+// Paging collector (/proc/vmstat): system.paging.operations and system.paging.faults.
+import { join } from 'node:path';
+import type { CollectContext, Collector, PointSink } from '../types.js';
+import { parseVmstat } from './vmstat-parser.js';
+
+const IN = { 'system.paging.direction': 'in' } as const;
+const OUT = { 'system.paging.direction': 'out' } as const;
+const MAJOR = { 'system.paging.fault.type': 'major' } as const;
+const MINOR = { 'system.paging.fault.type': 'minor' } as const;
+
+export class VmstatCollector implements Collector {
+  readonly name = 'paging';
+
+  collect(ctx: CollectContext, sink: PointSink): void {
+    const v = parseVmstat(ctx.readProc('vmstat'), join(ctx.paths.procfs, 'vmstat'));
+    if (v.pswpin !== undefined) sink.add('system.paging.operations', v.pswpin, IN);
+    if (v.pswpout !== undefined) sink.add('system.paging.operations', v.pswpout, OUT);
+    if (v.pgfault !== undefined && v.pgmajfault !== undefined) {
+      // pgfault counts every fault, major ones included.
+      sink.add('system.paging.faults', v.pgmajfault, MAJOR);
+      sink.add('system.paging.faults', v.pgfault - v.pgmajfault, MINOR);
+    }
+  }
+}
