@@ -61,7 +61,7 @@ export function openCpuCounters(
     const r = openEvent(sys, event, cpu, paranoid);
     if ('fd' in r) {
       fds.set(event.name, r.fd);
-      attempts.push({ event: event.name, ok: true, reason: 'opened' });
+      attempts.push({ event: event.name, ok: true, reason: event.name === 'tsc' ? 'opened (measures the reference clock)' : 'opened' });
     } else {
       attempts.push(r);
     }
@@ -117,10 +117,6 @@ export class CpuCounters {
     readonly method: PerfMethod,
     private readonly fds: ReadonlyMap<PerfEventName, number>,
   ) {}
-
-  get events(): readonly PerfEventName[] {
-    return [...this.fds.keys()];
-  }
 
   /** Reads every counter; the window since the previous read, or undefined on the first read. */
   sample(): CounterWindow | undefined {

@@ -23,6 +23,12 @@ const NAMES: Record<number, string> = {
   [EOPNOTSUPP]: 'EOPNOTSUPP',
 };
 
+/** kernel.perf_event_paranoid from its /proc/sys text, when it is a number. */
+export function parseParanoid(text: string | undefined): number | undefined {
+  const t = text?.trim();
+  return t !== undefined && /^-?\d+$/.test(t) ? Number(t) : undefined;
+}
+
 export function errnoName(errno: number): string {
   return NAMES[errno] ?? `errno ${errno}`;
 }

@@ -143,13 +143,24 @@ const nearSynthetic = (hz: number): boolean => Math.abs(hz - SYNTHETIC_HZ) <= SY
 export const SYNTHETIC_REASON =
   'synthetic PMU: every core reads 1.000 GHz with no variation (an emulated cycle counter, e.g. QEMU with Hypervisor.framework)';
 
+/** One core's window as the synthetic check sees it. */
+export interface CoreRate {
+  /** Cycles per wall-clock second. */
+  readonly cyclesPerSecond: number;
+  /** Busy fraction from /proc/stat over the same window, when known. */
+  readonly busy?: number;
+}
+
 /**
- * True when the counters are an emulated constant 1 GHz clock: every core's cycles per wall-clock
- * second, or every core's estimate, sits at 1.000 GHz. A real core only counts while it runs, so
- * its cycles per second follow its load, and independent cores never agree to 0.3 %.
+ * True when the counters are an emulated constant 1 GHz clock: every core's estimate sits at
+ * 1.000 GHz, or every core's cycles per wall-clock second sits at 1.000 GHz while the cores were
+ * busy to clearly different degrees (a real core only counts while it runs, so its rate follows
+ * its load; independent cores never agree to 0.3 % by chance).
  */
-export function isSyntheticPmu(cyclesPerSecond: readonly number[], estimates: readonly number[]): boolean {
-  const rates = cyclesPerSecond.filter((r) => r > 0);
-  if (rates.length > 0 && rates.every(nearSynthetic)) return true;
-  return estimates.length > 0 && estimates.every(nearSynthetic);
+export function isSyntheticPmu(rates: readonly CoreRate[], estimates: readonly number[]): boolean {
+  if (estimates.length > 0 && estimates.every(nearSynthetic)) return true;
+  const counting = rates.filter((r) => r.cyclesPerSecond > 0);
+  if (counting.length === 0 || !counting.every((r) => nearSynthetic(r.cyclesPerSecond))) return false;
+  const busy = counting.flatMap((r) => (r.busy === undefined ? [] : [r.busy]));
+  return busy.length >= 2 && Math.max(...busy) - Math.min(...busy) >= 0.1;
 }

@@ -6,8 +6,9 @@ import { CpuTicksWindow } from '../linux/procstat.js';
 import type { FrequencySourceOptions } from '../frequency/registry.js';
 import type { FrequencyReading, FrequencySource } from '../frequency/types.js';
 import type { CollectContext } from '../types.js';
-import { type CpuCounters, coreWindow, type OpenAttempt, openCpuCounters } from './counters.js';
-import { type BusyWindow, type CoreWindow, estimateCore, isReason, isSyntheticPmu, type Reason, SYNTHETIC_REASON } from './estimate.js';
+import { type CpuCounters, coreWindow, openCpuCounters } from './counters.js';
+import { type BusyWindow, type CoreRate, type CoreWindow, estimateCore, isReason, isSyntheticPmu, type Reason, SYNTHETIC_REASON } from './estimate.js';
+import { parseParanoid } from './errno.js';
 import { discoverMsrPmu, type MsrPmu } from './events.js';
 import { nominalHz } from './nominal.js';
 import { koffiPerfSyscalls, type PerfSyscalls } from './syscalls.js';
@@ -30,7 +31,6 @@ export class PerfFrequencySource implements FrequencySource {
   readonly name = 'perf' as const;
   private sys: PerfSyscalls | Reason | undefined;
   private readonly cpus = new Map<number, CpuState>();
-  private readonly attempts = new Map<number, readonly OpenAttempt[]>();
   private readonly ticks = new CpuTicksWindow();
   private msr: MsrPmu | Reason | undefined;
   private nominal: CoreWindow['nominal'];
@@ -39,11 +39,6 @@ export class PerfFrequencySource implements FrequencySource {
     private readonly options: Pick<FrequencySourceOptions, 'explicit'>,
     private readonly deps: PerfSourceDeps = {},
   ) {}
-
-  /** What opening each event did on each CPU so far (for `doctor`). */
-  openAttempts(): ReadonlyMap<number, readonly OpenAttempt[]> {
-    return this.attempts;
-  }
 
   unavailableReason(ctx: CollectContext): string | undefined {
     if (!ctx.paths.live && !this.options.explicit) return NOT_LIVE_REASON;
@@ -64,9 +59,12 @@ export class PerfFrequencySource implements FrequencySource {
       for (const cpu of cpus) readings.set(cpu, sys);
       return readings;
     }
-    // Advanced on every read so its window is exactly the counters' window.
+    // Advanced on every read so its window is exactly the counters' window; counters of CPUs an
+    // earlier source served this time are read too, so their next window is aligned as well.
     const busy = this.ticks.advance(ctx);
-    const cyclesPerSecond: number[] = [];
+    const asked = new Set(cpus);
+    for (const [cpu, state] of this.cpus) if (!asked.has(cpu) && !isReason(state)) state.counters.sample();
+    const rates: CoreRate[] = [];
     const measured: number[] = [];
     for (const cpu of cpus) {
       let state = this.cpus.get(cpu);
@@ -87,15 +85,19 @@ export class PerfFrequencySource implements FrequencySource {
       }
       measured.push(cpu);
       const cycles = window.deltas.get('cycles');
-      if (typeof cycles === 'number' && window.seconds > 0) cyclesPerSecond.push(cycles / window.seconds);
-      const extra = { busy: busyWindow(busy.get(cpu)), nominal: state.counters.method === 'ref-cycles' ? this.nominalHz(ctx) : undefined };
+      const busyTime = busyWindow(busy.get(cpu));
+      if (typeof cycles === 'number' && window.seconds > 0) {
+        const fraction = isReason(busyTime) || busyTime.totalSeconds <= 0 ? undefined : busyTime.busySeconds / busyTime.totalSeconds;
+        rates.push({ cyclesPerSecond: cycles / window.seconds, busy: fraction });
+      }
+      const extra = { busy: busyTime, nominal: state.counters.method === 'ref-cycles' ? this.nominalHz(ctx) : undefined };
       readings.set(cpu, estimateCore(state.counters.method, coreWindow(window, extra)));
     }
     const estimates = measured.flatMap((cpu) => {
       const r = readings.get(cpu)!;
       return 'hz' in r ? [r.hz] : [];
     });
-    if (isSyntheticPmu(cyclesPerSecond, estimates)) for (const cpu of measured) readings.set(cpu, { reason: SYNTHETIC_REASON });
+    if (isSyntheticPmu(rates, estimates)) for (const cpu of measured) readings.set(cpu, { reason: SYNTHETIC_REASON });
     return readings;
   }
 
@@ -118,7 +120,6 @@ export class PerfFrequencySource implements FrequencySource {
   private open(sys: PerfSyscalls, ctx: CollectContext, cpu: number): CpuState {
     this.msr ??= discoverMsrPmu((relative) => readOptional(() => ctx.readSysOptional(relative)));
     const result = openCpuCounters(sys, cpu, this.msr, paranoid(ctx));
-    this.attempts.set(cpu, result.attempts);
     const state: CpuState = 'counters' in result ? { counters: result.counters } : { reason: result.reason };
     this.cpus.set(cpu, state);
     return state;
@@ -148,6 +149,5 @@ function readOptional(read: () => string | undefined): string | undefined {
 }
 
 function paranoid(ctx: CollectContext): number | undefined {
-  const text = readOptional(() => ctx.readProc('sys/kernel/perf_event_paranoid'))?.trim();
-  return text !== undefined && /^-?\d+$/.test(text) ? Number(text) : undefined;
+  return parseParanoid(readOptional(() => ctx.readProc('sys/kernel/perf_event_paranoid')));
 }
