@@ -1,0 +1,44 @@
+// The host figures build statistics need, taken from the agent's own collection (never re-read
+// from /proc here): load, blocked tasks, swap, memory limit and CPU count.
+import type { MetricName } from '../catalogue.js';
+import type { Collection, Point } from '../collectors/types.js';
+
+export interface HostFigures {
+  readonly load1?: number;
+  readonly blocked?: number;
+  readonly cpus?: number;
+  readonly swapUsedFraction?: number;
+  readonly memoryLimitBytes?: number;
+}
+
+function points(c: Collection, name: MetricName): readonly Point[] {
+  return c.points.get(name) ?? [];
+}
+
+function single(c: Collection, name: MetricName): number | undefined {
+  const p = points(c, name);
+  return p.length ? p[0].value : undefined;
+}
+
+export function hostFigures(c: Collection | undefined): HostFigures {
+  if (!c) return {};
+  const blocked = points(c, 'system.process.count').find((p) => p.attributes['process.state'] === 'blocked');
+  let used = 0;
+  let total = 0;
+  for (const p of points(c, 'system.paging.usage')) {
+    total += p.value;
+    if (p.attributes['system.paging.state'] === 'used') used += p.value;
+  }
+  return {
+    load1: single(c, 'system.cpu.load_average.1m'),
+    blocked: blocked?.value,
+    cpus: single(c, 'system.cpu.logical.count'),
+    swapUsedFraction: total > 0 ? used / total : undefined,
+    memoryLimitBytes: single(c, 'system.memory.limit'),
+  };
+}
+
+/** dsynth's adjusted load: 1-minute load plus tasks blocked on I/O. */
+export function adjustedLoad(h: HostFigures): number | undefined {
+  return h.load1 === undefined ? undefined : h.load1 + (h.blocked ?? 0);
+}

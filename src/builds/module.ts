@@ -1,0 +1,116 @@
+// Build telemetry as an agent module: the builds API, catalogue metrics, dynamic max workers from
+// each host collection, monitor.dat/summary.json every 2 s, and snapshot retention (at start and daily).
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import type { AgentContext, AgentModule } from '../agent/types.js';
+import type { ApiModule } from '../api/module.js';
+import { BuildRepo } from '../store/builds.js';
+import { purgeSnapshots } from '../store/retention.js';
+import type { StoreModule } from '../store/store.js';
+import { buildJson } from './json.js';
+import { buildsProducer, recordDuration } from './metrics.js';
+import { formatMonitor, formatSummary, MONITOR_FILE, SUMMARY_FILE, writeFileAtomic } from './monitor-file.js';
+import { registerBuildRoutes } from './routes.js';
+import { BuildService } from './service.js';
+
+export const MONITOR_EVERY_MS = 2_000;
+export const PURGE_EVERY_MS = 86_400_000;
+
+export interface BuildsModuleDeps {
+  readonly store: Pick<StoreModule, 'db'>;
+  readonly api: Pick<ApiModule, 'route'>;
+}
+
+export interface BuildsModule extends AgentModule {
+  /** The tracker, once started (tests, other modules). */
+  readonly service: BuildService | undefined;
+  /** Runs one retention purge now; resolves to the number of snapshots deleted. */
+  purge(): Promise<number>;
+  /** Writes monitor.dat and summary.json now. */
+  writeMonitorFiles(): void;
+}
+
+export function createBuildsModule(deps: BuildsModuleDeps): BuildsModule {
+  let service: BuildService | undefined;
+  let agent: AgentContext | undefined;
+  let monitorTimer: NodeJS.Timeout | undefined;
+  let purgeTimer: NodeJS.Timeout | undefined;
+  let lastMonitor = '';
+  let purging: Promise<number> | undefined;
+  const abort = new AbortController();
+
+  const purge = (): Promise<number> => {
+    if (!service || !agent) return Promise.resolve(0);
+    if (purging) return purging;
+    const cutoff = Date.now() - agent.config.snapshotRetention;
+    const log = agent.log;
+    purging = purgeSnapshots(service.repo, cutoff, { signal: abort.signal })
+      .then((n) => {
+        if (n > 0) log.info('purged old build snapshots', { deleted: n, before: new Date(cutoff).toISOString() });
+        return n;
+      })
+      .catch((err) => {
+        log.warn('snapshot purge failed', { error: (err as Error).message });
+        return 0;
+      })
+      .finally(() => {
+        purging = undefined;
+      });
+    return purging;
+  };
+
+  const writeMonitorFiles = (): void => {
+    if (!service || !agent) return;
+    const stats = service.stats();
+    const monitor = formatMonitor(stats);
+    try {
+      // Unchanged figures (an idle agent) are not rewritten.
+      if (monitor !== lastMonitor) {
+        writeFileAtomic(join(agent.dataDir, MONITOR_FILE), monitor);
+        const now = Date.now();
+        const running = service.repo.withStatus('running').map((b) => buildJson(b, now));
+        writeFileAtomic(
+          join(agent.dataDir, SUMMARY_FILE),
+          formatSummary({ stats, running, profile: hostname(), nowMs: now }),
+        );
+        lastMonitor = monitor;
+      }
+    } catch (err) {
+      agent.log.warn('cannot write build monitor files', { error: (err as Error).message });
+    }
+  };
+
+  return {
+    name: 'builds',
+    get service() {
+      return service;
+    },
+    purge,
+    writeMonitorFiles,
+    async start(ctx) {
+      agent = ctx;
+      const histogram = ctx.histogram('cicd.pipeline.run.duration');
+      service = new BuildService(new BuildRepo(deps.store.db), {
+        maxWorkers: ctx.config.maxWorkers,
+        runIdleTimeoutMs: ctx.config.runIdleTimeout,
+        onFinished: (b) => recordDuration(histogram, b),
+      });
+      const s = service;
+      registerBuildRoutes(deps.api, s);
+      ctx.addProducer(buildsProducer(s));
+      s.observeHost(ctx.latest());
+      ctx.onCollection((c) => s.observeHost(c));
+      void purge();
+      purgeTimer = setInterval(() => void purge(), PURGE_EVERY_MS).unref();
+      writeMonitorFiles();
+      monitorTimer = setInterval(writeMonitorFiles, MONITOR_EVERY_MS).unref();
+    },
+    async stop() {
+      clearInterval(monitorTimer);
+      clearInterval(purgeTimer);
+      abort.abort();
+      await purging;
+      writeMonitorFiles();
+    },
+  };
+}

@@ -1,0 +1,98 @@
+// The builds module inside a fake agent: catalogue metrics, host figures from collections,
+// monitor files and retention through the module's own configuration.
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { findMetric } from '../../src/catalogue.js';
+import type { Attributes, Collection, Point } from '../../src/collectors/types.js';
+import { BuildRepo } from '../../src/store/builds.js';
+import { type Harness, startHarness } from './harness.js';
+
+let h: Harness | undefined;
+afterEach(async () => {
+  await h?.stop();
+  h = undefined;
+});
+
+const GiB = 1024 ** 3;
+function collection(load1: number, blocked: number, swapUsed: number, swapFree: number): Collection {
+  const p = (value: number, attributes: Attributes = {}): Point => ({ value, attributes });
+  return {
+    timeMs: Date.now(),
+    errors: [],
+    points: new Map([
+      ['system.cpu.load_average.1m', [p(load1)]],
+      ['system.process.count', [p(3, { 'process.state': 'running' }), p(blocked, { 'process.state': 'blocked' })]],
+      ['system.cpu.logical.count', [p(4)]],
+      ['system.memory.limit', [p(12 * GiB)]],
+      [
+        'system.paging.usage',
+        [
+          p(swapUsed, { 'system.paging.state': 'used', 'system.device': '/dev/sda2' }),
+          p(swapFree, { 'system.paging.state': 'free', 'system.device': '/dev/sda2' }),
+        ],
+      ],
+    ]) as Collection['points'],
+  };
+}
+
+async function collect(harness: Harness) {
+  const points: { metric: string; value: number; attributes: Attributes }[] = [];
+  for (const producer of harness.producers) {
+    await producer({ add: (metric, value, attributes = {}) => points.push({ metric, value, attributes }) });
+  }
+  return points;
+}
+
+describe('builds module', () => {
+  it('emits only catalogue metrics with the build figures', async () => {
+    h = await startHarness({ maxWorkers: '8' });
+    await h.post('/api/builds', { id: 'a', name: 'a' });
+    await h.post('/api/builds', { id: 'b', name: 'b' });
+    await h.post('/api/builds/a/start');
+    await h.post('/api/builds/a/finish', { status: 'failed', cpu_seconds: 3 });
+    await h.post('/api/builds/b/start');
+    const points = await collect(h);
+    for (const p of points) expect(findMetric(p.metric), p.metric).toBeDefined();
+    const value = (metric: string, attrs: Attributes = {}) =>
+      points.find((p) => p.metric === metric && Object.entries(attrs).every(([k, v]) => p.attributes[k] === v))?.value;
+    expect(value('sysmon.build.cpu.time')).toBe(3);
+    expect(value('sysmon.build.count', { outcome: 'failed' })).toBe(1);
+    expect(value('sysmon.build.count', { outcome: 'success' })).toBe(0);
+    expect(value('cicd.pipeline.run.active', { 'cicd.pipeline.run.state': 'executing' })).toBe(1);
+    expect(value('cicd.pipeline.run.active', { 'cicd.pipeline.run.state': 'pending' })).toBe(0);
+    expect(value('cicd.worker.count', { 'cicd.worker.state': 'busy' })).toBe(1);
+    expect(value('sysmon.build.queue')).toBe(1);
+    expect(value('sysmon.workers.dynamic_max')).toBe(2); // slow start 1, +1 at the first evaluation
+    expect(h.durations[0].attributes).toEqual({ 'cicd.pipeline.result': 'failure' });
+  });
+
+  it('takes load, blocked tasks and swap from the agent collections', async () => {
+    h = await startHarness({ maxWorkers: '8' });
+    for (const l of h.listeners) l(collection(10, 3, 1 * GiB, 1 * GiB));
+    const stats = (await h.get('/api/stats')).body;
+    expect(stats).toMatchObject({ load: 13, swapPercent: 50, maxWorkers: 8 });
+    h.builds.writeMonitorFiles();
+    const monitor = readFileSync(join(h.dir, 'stats', 'monitor.dat'), 'utf8');
+    expect(monitor).toContain('Load=13.00\nSwap=50\nWorkers=0/8\n');
+    const summary = JSON.parse(readFileSync(join(h.dir, 'Report', 'summary.json'), 'utf8'));
+    expect(summary.stats).toMatchObject({ swapinfo: ' 50.0', load: ' 13.0' });
+    expect(summary.builders).toHaveLength(8);
+  });
+
+  it('purges snapshots older than --snapshot-retention and keeps the totals', async () => {
+    h = await startHarness({ snapshotRetention: '1h' });
+    const repo = new BuildRepo(h.store.db);
+    repo.create({ id: 'old', name: 'old' }, Date.now() - 3 * 3_600_000);
+    repo.start('old', Date.now() - 3 * 3_600_000);
+    for (let i = 0; i < 50; i++) {
+      repo.addSnapshot('old', { timestamp: Date.now() - 2 * 3_600_000 + i * 1000, cpuPercent: 100, memoryMb: 1 });
+    }
+    repo.addSnapshot('old', { timestamp: Date.now() - 60_000, cpuPercent: 100, memoryMb: 1 });
+    const before = repo.totals();
+    expect(await h.builds.purge()).toBe(50);
+    expect(repo.snapshots('old')).toHaveLength(1);
+    expect(repo.totals()).toEqual(before);
+    expect(existsSync(join(h.dir, 'otel-sysmon.db'))).toBe(true);
+  });
+});

@@ -1,0 +1,39 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runCli, startCli } from '../support/cli.js';
+
+describe('otel-sysmon run', () => {
+  it('logs one JSON object per line with --log-format json and exits 0 on SIGINT', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'sysmon-run-'));
+    const agent = startCli(['run', '--exporter', 'none', '--interval', '100ms', '--data-dir', dataDir, '--api-listen', '127.0.0.1:0', '--log-format', 'json']);
+    await agent.waitFor(/"msg":"agent started"/);
+    await new Promise((r) => setTimeout(r, 350));
+    expect(await agent.stop('SIGINT')).toBe(0);
+    const lines = agent.stderr().trim().split('\n');
+    const events = lines.map((l) => JSON.parse(l) as { time: string; level: string; msg: string; collections?: number });
+    const messages = events.map((e) => e.msg);
+    expect(messages.indexOf('agent started')).toBeGreaterThanOrEqual(0);
+    expect(messages.slice(-2)).toEqual(['shutting down', 'agent stopped']);
+    expect(events.every((e) => !Number.isNaN(Date.parse(e.time)) && e.level === 'info')).toBe(true);
+    expect(events.at(-1)!.collections).toBeGreaterThanOrEqual(3);
+  });
+
+  it('logs a failing export once, not once per collection, and keeps collecting', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'sysmon-run-'));
+    // Port 9 (discard) on loopback refuses connections: the export fails at every collection.
+    const agent = startCli(['run', '--otlp-endpoint', 'http://127.0.0.1:9', '--interval', '100ms', '--export-timeout', '300ms', '--data-dir', dataDir, '--api-listen', '127.0.0.1:0']);
+    await agent.waitFor(/export failed/);
+    await new Promise((r) => setTimeout(r, 600));
+    expect(await agent.stop('SIGTERM')).toBe(0);
+    expect(agent.stderr().match(/export failed/g)?.length).toBe(1);
+    expect(Number(/collections=(\d+)/.exec(agent.stderr())?.[1])).toBeGreaterThanOrEqual(5);
+  });
+
+  it('refuses a data directory it cannot create with a clear message', () => {
+    const r = runCli(['run', '--exporter', 'none', '--data-dir', '/etc/hostname/otel-sysmon']);
+    expect(r.status).toBe(1);
+    expect(r.stderr.trim()).toMatch(/^otel-sysmon: cannot create data directory \/etc\/hostname\/otel-sysmon: ENOTDIR \(set --data-dir\)$/);
+  });
+});
