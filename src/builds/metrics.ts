@@ -22,6 +22,7 @@ export function buildsProducer(service: BuildService): Producer {
     sink.add('sysmon.build.impulse', s.impulse);
     sink.add('sysmon.build.queue', s.remaining);
     sink.add('sysmon.workers.dynamic_max', s.dynMaxWorkers);
+    sink.add('sysmon.workers.max', s.maxWorkers);
   };
 }
 

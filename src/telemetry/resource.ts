@@ -67,6 +67,12 @@ export function instanceId(dataDir: string, readOnly = false): string {
   return id;
 }
 
+/** A sidecar reading the host's root reports the host's name, not its container's. */
+function hostName(rootfs: string): string {
+  if (rootfs === '/' || rootfs === '') return hostname();
+  return readTrimmed(join(rootfs, 'etc/hostname'))?.split('\n')[0] ?? hostname();
+}
+
 function osDescription(): string {
   const pretty = /^PRETTY_NAME="?([^"\n]*)"?/m.exec(readTrimmed('/etc/os-release') ?? '')?.[1];
   return [pretty, platform() === 'linux' ? `Linux ${release()}` : `${version()} ${release()}`].filter(Boolean).join(' ');
@@ -88,7 +94,7 @@ export function detectResource(options: ResourceOptions): ResourceAttributes {
     'service.name': options.serviceName,
     'service.version': VERSION,
     'service.instance.id': instanceId(options.dataDir, options.readOnly),
-    'host.name': hostname(),
+    'host.name': hostName(options.rootfs),
     'host.arch': HOST_ARCH[arch()] ?? arch(),
     'os.type': OS_TYPE[platform()] ?? platform(),
     'os.description': osDescription(),

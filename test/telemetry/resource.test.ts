@@ -26,6 +26,15 @@ describe('resource detection', () => {
     expect(r['os.description']).toBeTruthy();
   });
 
+  it('takes host.name from the host root when the agent reads a mounted host', () => {
+    const root = hostRoot();
+    mkdirSync(join(root, 'etc'), { recursive: true });
+    writeFileSync(join(root, 'etc/hostname'), 'build-host-7\n');
+    const dataDir = mkdtempSync(join(tmpdir(), 'sysmon-data-'));
+    expect(detectResource({ serviceName: 's', rootfs: root, dataDir, extra: {} })['host.name']).toBe('build-host-7');
+    expect(detectResource({ serviceName: 's', rootfs: '/', dataDir, extra: {} })['host.name']).toBe(hostname());
+  });
+
   it('keeps service.instance.id stable in the data directory', () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'sysmon-data-'));
     const a = detectResource({ serviceName: 's', rootfs: hostRoot(), dataDir, extra: {} });

@@ -1,0 +1,58 @@
+#!/bin/sh
+# Installs the Debian tools the deployment tests (test/deploy) validate against: promtool and the
+# Prometheus server, shellcheck, systemd-analyze, plistutil, and what the VM scripts use (curl, gpg,
+# ssh-keygen, make). Idempotent: installs only what is missing, and runs apt-get only when something is.
+# hadolint is not packaged in Debian; the Dockerfile test checks its instructions structurally instead.
+set -eu
+
+missing=""
+need() {
+  # $1: command that must exist, $2: Debian package that provides it (listed once)
+  if ! command -v "$1" >/dev/null 2>&1; then
+    case " $missing " in
+      *" $2 "*) ;;
+      *) missing="$missing $2" ;;
+    esac
+  fi
+}
+
+need promtool prometheus
+need prometheus prometheus
+need shellcheck shellcheck
+need systemd-analyze systemd
+need plistutil libplist-utils
+need python3 python3
+need make make
+need curl curl
+need gpg gnupg
+need ssh-keygen openssh-client
+
+if [ -z "$missing" ]; then
+  echo "install-test-tools: everything present"
+  exit 0
+fi
+
+if [ "$(id -u)" -ne 0 ]; then
+  SUDO=sudo
+else
+  SUDO=
+fi
+
+echo "install-test-tools: installing$missing"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update
+# Package scripts must not start services on a CI machine: policy-rc.d exit 101 forbids it for the
+# duration of this install only.
+policy=/usr/sbin/policy-rc.d
+created_policy=
+if [ ! -e "$policy" ]; then
+  printf '#!/bin/sh\nexit 101\n' | $SUDO tee "$policy" >/dev/null
+  $SUDO chmod 755 "$policy"
+  created_policy=1
+fi
+# shellcheck disable=SC2086
+$SUDO apt-get install -y --no-install-recommends $missing || status=$?
+if [ -n "$created_policy" ]; then
+  $SUDO rm -f "$policy"
+fi
+exit "${status:-0}"

@@ -1,0 +1,197 @@
+// Grafana provisioning and dashboards: current schema, a datasource variable, host and core variables,
+// every query bound to them, the panels the issue asks for, valid PromQL, and provisioning that matches
+// where compose.yaml mounts things.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
+import { metricDef, type MetricName } from '../../src/catalogue.js';
+import { prometheusLabel, prometheusSeriesNames } from '../../src/prometheus-names.js';
+import { allPanels, dashboardQueries, loadDashboards, variableQuery, type Dashboard } from './grafana-model.js';
+import { promqlRefs, variableQueryRefs } from './promql.js';
+import { readRepoFile, run, tool } from './tools.js';
+
+// Grafana 12.x writes schemaVersion 41; older dashboards are migrated on load, newer ones are not understood.
+const CURRENT_SCHEMA_VERSION = 41;
+const DATASOURCE_REF = { type: 'prometheus', uid: '${datasource}' };
+
+const dashboards = loadDashboards();
+const byFile = (file: string): Dashboard => dashboards.find((d) => d.file === file)!;
+
+function metricsOf(d: Dashboard): Set<string> {
+  const names = new Set<string>();
+  for (const q of dashboardQueries(d)) {
+    for (const m of (q.kind === 'variable' ? variableQueryRefs(q.query) : promqlRefs(q.query)).metrics) names.add(m);
+  }
+  return names;
+}
+
+function series(name: MetricName): string[] {
+  return prometheusSeriesNames(metricDef(name));
+}
+
+describe.each(dashboards.map((d) => [d.file, d]))('%s', (_file, d) => {
+  const panels = allPanels(d.json.panels);
+  const vars = new Map(d.json.templating.list.map((v) => [v.name, v]));
+
+  it('has the current schema version, a unique uid and the otel-sysmon tag', () => {
+    expect(d.json.schemaVersion).toBe(CURRENT_SCHEMA_VERSION);
+    expect(d.json.uid).toMatch(/^otel-sysmon-[a-z-]+$/);
+    expect(dashboards.filter((o) => o.json.uid === d.json.uid)).toHaveLength(1);
+    expect(d.json.tags).toContain('otel-sysmon');
+  });
+
+  it('has a Prometheus datasource variable and host and core variables', () => {
+    expect(vars.get('datasource')).toMatchObject({ type: 'datasource', query: 'prometheus' });
+    const host = vars.get('host')!;
+    expect(host).toMatchObject({ type: 'query', datasource: DATASOURCE_REF });
+    expect([...variableQueryRefs(variableQuery(host)).labels]).toContain(prometheusLabel('host.name'));
+    const core = vars.get('core')!;
+    expect(core).toMatchObject({ type: 'query', datasource: DATASOURCE_REF });
+    expect(variableQueryRefs(variableQuery(core)).labels).toContain(prometheusLabel('cpu.logical_number'));
+    expect(variableQuery(core)).toContain('$host');
+  });
+
+  it('queries only through the datasource variable and filters every query by host', () => {
+    for (const p of panels.filter((p) => p.type !== 'row')) {
+      expect(p.datasource, p.title).toEqual(DATASOURCE_REF);
+      expect(p.targets?.length, p.title).toBeGreaterThan(0);
+      for (const t of p.targets!) {
+        expect(t.datasource, `${p.title} ${t.refId}`).toEqual(DATASOURCE_REF);
+        expect(t.expr, `${p.title} ${t.refId}`).toContain('host_name=~"$host"');
+      }
+    }
+  });
+
+  it('has unique panel ids and a layout inside the 24-column grid', () => {
+    const ids = panels.map((p) => p.id);
+    expect(new Set(ids).size).toBe(ids.length);
+    for (const p of panels) {
+      expect(p.gridPos.x + p.gridPos.w, p.title).toBeLessThanOrEqual(24);
+      expect(p.gridPos.h, p.title).toBeGreaterThan(0);
+    }
+  });
+});
+
+describe('dashboard contents', () => {
+  it('Host overview: per-core utilization and frequency, frequency heatmap, load, memory, swap, PSI, frequency source', () => {
+    const d = byFile('host-overview.json');
+    const used = metricsOf(d);
+    for (const m of [
+      'system.cpu.utilization',
+      'system.cpu.time',
+      'system.cpu.frequency',
+      'sysmon.cpu.frequency.source',
+      'system.cpu.load_average.1m',
+      'system.memory.usage',
+      'system.paging.usage',
+      'system.paging.operations',
+      'system.linux.psi.pressure',
+    ] as const) {
+      expect(used, m).toContain(series(m)[0]);
+    }
+    const panels = allPanels(d.json.panels);
+    const heatmap = panels.find((p) => p.type === 'heatmap')!;
+    expect(promqlRefs(heatmap.targets![0].expr!).metrics).toContain(series('system.cpu.frequency')[0]);
+    const perCore = panels.filter((p) => p.targets?.some((t) => t.expr?.includes('cpu_logical_number=~"$core"')));
+    expect(perCore.map((p) => p.title)).toEqual(
+      expect.arrayContaining(['Per-core utilization', 'Per-core frequency', 'Frequency heatmap', 'Frequency source per core']),
+    );
+  });
+
+  it('Builds: rate, impulse, totals, durations, CPU-seconds, dynamic max workers', () => {
+    const used = metricsOf(byFile('builds.json'));
+    for (const m of [
+      'sysmon.build.rate',
+      'sysmon.build.impulse',
+      'sysmon.build.count',
+      'sysmon.build.cpu.time',
+      'sysmon.workers.dynamic_max',
+      'cicd.pipeline.run.active',
+    ] as const) {
+      expect(used, m).toContain(series(m)[0]);
+    }
+    for (const s of series('cicd.pipeline.run.duration')) expect(used).toContain(s);
+  });
+
+  it('Scheduler: quiet score and state, leases, capacity, decisions', () => {
+    const used = metricsOf(byFile('scheduler.json'));
+    for (const m of [
+      'sysmon.quiet.score',
+      'sysmon.quiet.state',
+      'sysmon.scheduler.leases.active',
+      'sysmon.scheduler.capacity.limit',
+      'sysmon.scheduler.capacity.used',
+      'sysmon.scheduler.decisions',
+    ] as const) {
+      expect(used, m).toContain(series(m)[0]);
+    }
+  });
+});
+
+describe('provisioning', () => {
+  const datasources = parseYaml(readRepoFile('deploy/grafana/provisioning/datasources/otel-sysmon.yaml')) as {
+    apiVersion: number;
+    datasources: { name: string; uid: string; type: string; url?: string; jsonData?: Record<string, unknown> }[];
+  };
+  const providers = parseYaml(readRepoFile('deploy/grafana/provisioning/dashboards/otel-sysmon.yaml')) as {
+    apiVersion: number;
+    providers: { type: string; options: { path: string } }[];
+  };
+  const compose = parseYaml(readRepoFile('deploy/docker/compose.yaml')) as {
+    services: Record<string, { volumes?: string[]; environment?: Record<string, string> }>;
+  };
+  const grafana = compose.services.grafana;
+
+  it('provides Prometheus (default), ClickHouse and Proton data sources', () => {
+    expect(datasources.apiVersion).toBe(1);
+    expect(datasources.datasources.map((d) => [d.type, d.uid])).toEqual([
+      ['prometheus', 'otel-sysmon-prometheus'],
+      ['grafana-clickhouse-datasource', 'otel-sysmon-clickhouse'],
+      ['timeplus-proton-datasource', 'otel-sysmon-proton'],
+    ]);
+  });
+
+  it('gets every $VARIABLE it uses from the compose environment', () => {
+    const text = readRepoFile('deploy/grafana/provisioning/datasources/otel-sysmon.yaml')
+      .split('\n')
+      .filter((l) => !l.trimStart().startsWith('#'))
+      .join('\n');
+    const used = [...text.matchAll(/\$\{?([A-Z_][A-Z0-9_]*)\}?/g)].map((m) => m[1]);
+    expect(used.length).toBeGreaterThan(0);
+    for (const v of used) expect(Object.keys(grafana.environment ?? {}), v).toContain(v);
+    expect(grafana.environment!.SYSMON_PROMETHEUS_URL).toMatch(/^http:\/\/prometheus:9090$/);
+  });
+
+  it('loads dashboards from where compose.yaml mounts deploy/grafana/dashboards', () => {
+    expect(providers.providers).toHaveLength(1);
+    const mount = grafana.volumes!.find((v) => v.startsWith('../grafana/dashboards:'))!;
+    expect(mount.split(':')[1]).toBe(providers.providers[0].options.path);
+    expect(grafana.volumes).toContain('../grafana/provisioning:/etc/grafana/provisioning:ro');
+  });
+});
+
+const promtool = tool('promtool', 'prometheus');
+
+describe.skipIf(!promtool.path)(`dashboard PromQL ${promtool.skipReason}`, () => {
+  const scratch = mkdtempSync(join(tmpdir(), 'sysmon-dash-'));
+  afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+  it('every panel query is valid PromQL (promtool parses them as recording rules)', () => {
+    const exprs = dashboards.flatMap((d) => dashboardQueries(d).filter((q) => q.kind === 'panel'));
+    const rules = exprs.map((q, i) => ({
+      record: `dashboard:query_${i}:check`,
+      expr: q.query
+        .replaceAll('$__rate_interval', '1m')
+        .replaceAll('$__range', '1h')
+        .replaceAll('$__interval', '1m')
+        .replace(/\$\{?\w+\}?/g, '.*'),
+    }));
+    const file = join(scratch, 'dashboards.rules.yml');
+    writeFileSync(file, JSON.stringify({ groups: [{ name: 'dashboards', rules }] }));
+    const r = run(promtool.path!, ['check', 'rules', file]);
+    expect(r.stdout + r.stderr).toContain(`SUCCESS: ${rules.length} rules found`);
+    expect(r.status).toBe(0);
+  });
+});
