@@ -49,7 +49,7 @@ const { parentPort, workerData } = require('node:worker_threads');
 })().catch((err) => parentPort.postMessage({ error: String(err && err.stack || err) }));
 `;
 
-interface Answer {
+export interface Answer {
   readonly status: number;
   readonly ms: number;
 }
@@ -74,7 +74,7 @@ function send(agent: Agent, url: URL, method: string, path: string, headers: Rec
  * A minimal HTTP/1.1 keep-alive client on a raw socket: one request in flight per connection.
  * node:http's client costs more CPU than the server it measures; this one leaves the cores to the agent.
  */
-class RawConnection {
+export class RawConnection {
   private buffer: Buffer = Buffer.alloc(0);
   private waiting: ((a: Answer) => void) | undefined;
   private sentAt = 0;
@@ -123,7 +123,7 @@ function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)];
 }
 
-function next(worker: Worker): Promise<Record<string, unknown>> {
+export function next(worker: Worker): Promise<Record<string, unknown>> {
   return new Promise((resolve, reject) => {
     worker.once('message', (m: Record<string, unknown>) => (m.error ? reject(new Error(String(m.error))) : resolve(m)));
     worker.once('error', reject);

@@ -6,8 +6,12 @@ import type { LoadedConfig } from '../config/load.js';
 import type { Collection, PointSink } from '../collectors/types.js';
 import type { Logger } from '../log.js';
 
-/** Adds points for the agent's own metrics; called once per collection, right after the host collectors. */
-export type Producer = (sink: PointSink) => void | Promise<void>;
+/**
+ * Adds points for the agent's own metrics; called once per collection, right after the host
+ * collectors, with that collection's host points (the quiet assessment reads them, so its score is
+ * exported with the collection it describes rather than one interval late).
+ */
+export type Producer = (sink: PointSink, collection: Collection) => void | Promise<void>;
 
 export interface AgentContext {
   readonly config: LoadedConfig;

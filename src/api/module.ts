@@ -32,6 +32,8 @@ export async function listenApi(listener: Router['listener'], listen: ListenAddr
       new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeIdleConnections();
+        // Long polls (the scheduler's queue) hold requests open on purpose: a moment, then cut them.
+        setTimeout(() => server.closeAllConnections(), 1_000).unref();
       }),
   };
 }

@@ -38,6 +38,9 @@ function groupTitle(group: OptionGroup): string {
     api: 'Local API',
     builds: 'Builds',
     spool: 'Durable spool',
+    quiet: 'Quiet assessment',
+    scheduler: 'Lease scheduler',
+    history: 'History',
   };
   return titles[group];
 }
@@ -53,7 +56,11 @@ export function commandContext(argv: Record<string, unknown>, groups: readonly O
   const pendingWarnings: string[] = [];
   const config = loadConfig({ argv, warn: (m) => pendingWarnings.push(m) }, keys);
   const log = createLogger({ level: config.logLevel, format: config.logFormat });
-  for (const secret of Object.values(config.otlpHeaders)) log.redact(secret);
+  for (const secret of Object.values(config.otlpHeaders)) {
+    log.redact(secret);
+    // A collector refusing "Bearer <token>" may quote the bare token back.
+    log.redact(/^(Bearer|Basic)\s+(.+)$/i.exec(secret)?.[2]);
+  }
   log.redact(process.env.SYSMON_API_TOKEN);
   for (const w of pendingWarnings) log.warn(w);
   return { config, log };

@@ -176,6 +176,11 @@ function checkCombinations(config: LoadedConfig): void {
   if (config.exporter.includes('none') && config.exporter.length > 1) {
     throw new ConfigError(`invalid exporter=${show(config.exporter.join(','))}: expected "none" alone or a list without it`);
   }
+  if (config.schedulerHeadroom >= config.schedulerCapacity) {
+    throw new ConfigError(
+      `invalid scheduler-headroom=${show(String(config.schedulerHeadroom))}: expected fewer units than scheduler-capacity (${config.schedulerCapacity})`,
+    );
+  }
   if (Boolean(config.otlpClientCert) !== Boolean(config.otlpClientKey)) {
     throw new ConfigError(
       `invalid ${config.otlpClientCert ? 'otlp-client-key' : 'otlp-client-cert'}="" : expected both otlp-client-cert and otlp-client-key for mTLS`,

@@ -12,8 +12,10 @@ import {
   parseKeyValues,
   parseListen,
   parseMillisOrDuration,
+  parseThresholds,
   parseUrl,
   splitList,
+  type Thresholds,
   ValueError,
 } from './values.js';
 
@@ -60,12 +62,46 @@ export interface Config {
   snapshotRetention: number;
   spoolMaxBytes: number;
   spoolMaxAge: number;
+  quietHold: number;
+  quietCpu: Thresholds;
+  quietLoad: Thresholds;
+  quietMemory: Thresholds;
+  quietSwap: Thresholds;
+  quietPsiCpu: Thresholds;
+  quietPsiMemory: Thresholds;
+  quietPsiIo: Thresholds;
+  quietDiskFree: Thresholds;
+  quietApiErrors: Thresholds;
+  quietApiP95: Thresholds;
+  schedulerCapacity: number;
+  schedulerHeadroom: number;
+  leaseTtl: number;
+  schedulerMaxLeases: number;
+  schedulerMaxPerAddon: number;
+  schedulerPanicCooldown: number;
+  schedulerQueueMax: number;
+  historyInterval: number;
+  historyRetention: number;
+  historyRollupStep: number;
+  historyRollupRetention: number;
 }
 
 export type ConfigKey = keyof Config;
 
 /** Options are grouped so each command offers only the flags it uses. */
-export type OptionGroup = 'file' | 'host' | 'log' | 'data' | 'collect' | 'export' | 'api' | 'builds' | 'spool';
+export type OptionGroup =
+  | 'file'
+  | 'host'
+  | 'log'
+  | 'data'
+  | 'collect'
+  | 'export'
+  | 'api'
+  | 'builds'
+  | 'spool'
+  | 'quiet'
+  | 'scheduler'
+  | 'history';
 
 export interface OptionSpec<T> {
   readonly group: OptionGroup;
@@ -121,6 +157,16 @@ const positiveDuration =
     if (ms < min) throw new ValueError(`a duration of at least ${min}ms${what}`);
     return ms;
   };
+
+/** A quiet-assessment threshold option: "quiet,busy,panic" (a YAML list works too). */
+const thresholds = (describe: string, fallback: string, lowerIsWorse = false): OptionSpec<Thresholds> => ({
+  group: 'quiet',
+  describe: `${describe}: quiet,busy,panic bounds`,
+  flag: 'list',
+  parse: (raw) => parseThresholds(raw, lowerIsWorse),
+  default: () => parseThresholds(fallback, lowerIsWorse),
+  defaultText: fallback,
+});
 
 export const OPTIONS: { readonly [K in ConfigKey]: OptionSpec<Config[K]> } = {
   config: {
@@ -388,6 +434,108 @@ export const OPTIONS: { readonly [K in ConfigKey]: OptionSpec<Config[K]> } = {
     parse: (raw) => parseDuration(raw),
     default: () => 86_400_000,
     defaultText: '24h',
+  },
+  quietHold: {
+    group: 'quiet',
+    describe: 'A new quiet state must persist this long before it takes effect (PANIC takes effect at once)',
+    flag: 'string',
+    parse: (raw) => parseDuration(raw),
+    default: () => 30_000,
+    defaultText: '30s',
+  },
+  quietCpu: thresholds('CPU busy % averaged over 2 minutes', '30,75,95'),
+  quietLoad: thresholds('1-minute load per logical CPU', '0.7,1.5,3'),
+  quietMemory: thresholds('Memory used %', '70,80,90'),
+  quietSwap: thresholds('Swap used %', '10,40,80'),
+  quietPsiCpu: thresholds('CPU pressure % (some, the larger of avg10 and avg60)', '5,25,60'),
+  quietPsiMemory: thresholds('Memory pressure % (some, the larger of avg10 and avg60)', '1,10,30'),
+  quietPsiIo: thresholds('I/O pressure % (some, the larger of avg10 and avg60)', '5,30,60'),
+  quietDiskFree: thresholds("Free % of the data directory's filesystem (lower is worse)", '20,10,5', true),
+  quietApiErrors: thresholds('Local API 5xx answers % over the last minute (from 20 requests)', '1,5,25'),
+  quietApiP95: thresholds('Local API p95 latency in ms over the last minute (from 20 requests)', '100,500,2000'),
+  schedulerCapacity: {
+    group: 'scheduler',
+    describe: 'Lease capacity of this host in cost units (a lease costs 1 to 100)',
+    flag: 'string',
+    env: ['SYSMON_SCHEDULER_CAPACITY'],
+    parse: (raw) => parseInteger(raw, 1, 100_000),
+    default: () => 100,
+  },
+  schedulerHeadroom: {
+    group: 'scheduler',
+    describe: 'Capacity units kept back for the rest of the system (fewer than scheduler-capacity)',
+    flag: 'string',
+    parse: (raw) => parseInteger(raw, 0, 100_000),
+    default: () => 20,
+  },
+  leaseTtl: {
+    group: 'scheduler',
+    describe: 'A lease expires this long after its last heartbeat (holders heartbeat every third of it)',
+    flag: 'string',
+    parse: positiveDuration(1000),
+    default: () => 30_000,
+    defaultText: '30s',
+  },
+  schedulerMaxLeases: {
+    group: 'scheduler',
+    describe: 'Most leases active at once, whatever their cost',
+    flag: 'string',
+    parse: (raw) => parseInteger(raw, 1, 10_000),
+    default: () => 4,
+  },
+  schedulerMaxPerAddon: {
+    group: 'scheduler',
+    describe: 'Most leases one addon_id holds at once',
+    flag: 'string',
+    parse: (raw) => parseInteger(raw, 1, 10_000),
+    default: () => 2,
+  },
+  schedulerPanicCooldown: {
+    group: 'scheduler',
+    describe: 'Every lease request is refused for this long after the quiet state leaves PANIC',
+    flag: 'string',
+    parse: (raw) => parseDuration(raw),
+    default: () => 120_000,
+    defaultText: '2m',
+  },
+  schedulerQueueMax: {
+    group: 'scheduler',
+    describe: 'Most lease requests waiting in the queue ("wait": true); more are refused with 429',
+    flag: 'string',
+    parse: (raw) => parseInteger(raw, 1, 100_000),
+    default: () => 256,
+  },
+  historyInterval: {
+    group: 'history',
+    describe: 'Time between history samples (at most one per collection)',
+    flag: 'string',
+    parse: positiveDuration(1),
+    default: () => 10_000,
+    defaultText: '10s',
+  },
+  historyRetention: {
+    group: 'history',
+    describe: 'Raw history samples and lease events older than this are purged',
+    flag: 'string',
+    parse: positiveDuration(60_000),
+    default: () => 7 * 86_400_000,
+    defaultText: '7d',
+  },
+  historyRollupStep: {
+    group: 'history',
+    describe: 'Width of the downsampled history buckets (average, minimum, maximum)',
+    flag: 'string',
+    parse: positiveDuration(1000),
+    default: () => 300_000,
+    defaultText: '5m',
+  },
+  historyRollupRetention: {
+    group: 'history',
+    describe: 'Downsampled history and quiet streaks older than this are purged',
+    flag: 'string',
+    parse: positiveDuration(60_000),
+    default: () => 90 * 86_400_000,
+    defaultText: '90d',
   },
 };
 

@@ -139,3 +139,27 @@ export function parseKeyValues(raw: string): Record<string, string> {
   }
   return out;
 }
+
+/**
+ * The three bounds of a quiet-assessment input, in the input's own unit. For "higher is worse"
+ * inputs (CPU, memory...) a value at or below `quiet` is quiet, above `busy` busy, above `panic`
+ * panic; for "lower is worse" inputs (free disk) the comparisons are reversed.
+ */
+export interface Thresholds {
+  readonly quiet: number;
+  readonly busy: number;
+  readonly panic: number;
+}
+
+/** Parses "quiet,busy,panic" such as "70,80,90" (increasing), or "20,10,5" (decreasing) when lower is worse. */
+export function parseThresholds(raw: string, lowerIsWorse = false): Thresholds {
+  const expected = lowerIsWorse
+    ? 'three decreasing numbers quiet,busy,panic such as 20,10,5'
+    : 'three increasing numbers quiet,busy,panic such as 70,80,90';
+  const parts = splitList(raw);
+  if (parts.length !== 3 || !parts.every((p) => /^\d+(?:\.\d+)?$/.test(p))) throw new ValueError(expected);
+  const [quiet, busy, panic] = parts.map(Number);
+  const ordered = lowerIsWorse ? quiet >= busy && busy >= panic : quiet <= busy && busy <= panic;
+  if (!ordered) throw new ValueError(expected);
+  return { quiet, busy, panic };
+}

@@ -39,7 +39,7 @@ function collection(load1: number, blocked: number, swapUsed: number, swapFree: 
 async function collect(harness: Harness) {
   const points: { metric: string; value: number; attributes: Attributes }[] = [];
   for (const producer of harness.producers) {
-    await producer({ add: (metric, value, attributes = {}) => points.push({ metric, value, attributes }) });
+    await producer({ add: (metric, value, attributes = {}) => points.push({ metric, value, attributes }) }, collection(0, 0, 0, 0));
   }
   return points;
 }

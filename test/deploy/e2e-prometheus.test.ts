@@ -81,7 +81,7 @@ describe.skipIf(!prometheus.path)(`agent /metrics in a real Prometheus ${prometh
     const agentPort = await freePort();
     agent = spawn(
       process.execPath,
-      [AGENT, 'run', '--exporter', 'prometheus', '--prometheus-listen', `127.0.0.1:${agentPort}`, '--interval', '1s', '--data-dir', join(scratch, 'agent')],
+      [AGENT, 'run', '--exporter', 'prometheus', '--prometheus-listen', `127.0.0.1:${agentPort}`, '--interval', '1s', '--data-dir', join(scratch, 'agent'), '--api-listen', '127.0.0.1:0'],
       { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] },
     );
     agent.stdout!.on('data', (d) => (logs += d));

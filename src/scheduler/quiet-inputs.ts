@@ -1,0 +1,135 @@
+// The quiet assessment's inputs, taken from the agent's own collection (never re-read from /proc),
+// the data directory's filesystem and the local API's request statistics.
+import { statfsSync } from 'node:fs';
+import type { RequestStatsSnapshot } from '../api/request-stats.js';
+import { hostFigures } from '../builds/host-figures.js';
+import type { Collection } from '../collectors/types.js';
+
+/** The seed's QuietAssessment.inputs: every figure the state was decided from (absent when unknown). */
+export interface QuietInputs {
+  /** CPU busy %, mean of the collections over the last 2 minutes. */
+  readonly cpu_avg_2m?: number;
+  readonly load_per_cpu?: number;
+  readonly mem_pct?: number;
+  readonly swap_pct?: number;
+  readonly psi_cpu_some_avg10?: number;
+  readonly psi_cpu_some_avg60?: number;
+  readonly psi_memory_some_avg10?: number;
+  readonly psi_memory_some_avg60?: number;
+  readonly psi_io_some_avg10?: number;
+  readonly psi_io_some_avg60?: number;
+  readonly disk_free_pct?: number;
+  /** Requests the local API finished in the last minute (error rate and p95 count from 20). */
+  readonly api_requests: number;
+  readonly api_rps: number;
+  readonly api_error_pct?: number;
+  readonly api_p95_ms?: number;
+}
+
+/** Host figures of one collection, before the 2-minute CPU average. */
+export interface HostReadings {
+  readonly cpu_pct?: number;
+  readonly load1?: number;
+  readonly cpus?: number;
+  readonly load_per_cpu?: number;
+  readonly mem_pct?: number;
+  readonly swap_pct?: number;
+  readonly psi: Readonly<Record<string, number>>;
+}
+
+/**
+ * Busy % of all logical CPUs since the previous collection: everything but idle and iowait (a CPU
+ * waiting for I/O is idle; I/O stalls show in io pressure instead). Undefined on the first collection.
+ */
+export function cpuBusyPercent(c: Collection): number | undefined {
+  const points = c.points.get('system.cpu.utilization') ?? [];
+  const cpus = new Set<unknown>();
+  let busy = 0;
+  for (const p of points) {
+    cpus.add(p.attributes['cpu.logical_number']);
+    const mode = p.attributes['cpu.mode'];
+    if (mode !== 'idle' && mode !== 'iowait') busy += p.value;
+  }
+  return cpus.size > 0 ? (100 * busy) / cpus.size : undefined;
+}
+
+/** Three decimals: the inputs are shown to people and stored, float noise (1.7399999999999998) is not. */
+const r3 = (v: number | undefined): number | undefined => (v === undefined ? undefined : Math.round(v * 1000) / 1000);
+
+const PSI_RESOURCES = ['cpu', 'memory', 'io'] as const;
+const PSI_WINDOWS = ['10s', '60s'] as const;
+
+export function hostReadings(c: Collection): HostReadings {
+  const h = hostFigures(c);
+  const memory = (c.points.get('system.memory.utilization') ?? []).find((p) => p.attributes['system.memory.state'] === 'used');
+  const psi: Record<string, number> = {};
+  for (const p of c.points.get('system.linux.psi.pressure') ?? []) {
+    const resource = p.attributes['psi.resource'];
+    const window = p.attributes['psi.window'];
+    if (p.attributes['psi.stall'] !== 'some') continue;
+    if (!PSI_RESOURCES.includes(resource as never) || !PSI_WINDOWS.includes(window as never)) continue;
+    psi[`psi_${String(resource)}_some_avg${String(window).replace('s', '')}`] = r3(100 * p.value)!;
+  }
+  return {
+    cpu_pct: r3(cpuBusyPercent(c)),
+    load1: h.load1,
+    cpus: h.cpus,
+    load_per_cpu: r3(h.load1 !== undefined && h.cpus ? h.load1 / h.cpus : undefined),
+    mem_pct: r3(memory ? 100 * memory.value : undefined),
+    swap_pct: r3(h.swapUsedFraction === undefined ? undefined : 100 * h.swapUsedFraction),
+    psi,
+  };
+}
+
+/** Mean CPU busy % over a sliding window of collections (2 minutes by default). */
+export class CpuWindow {
+  private readonly samples: { at: number; pct: number }[] = [];
+
+  constructor(private readonly windowMs = 120_000) {}
+
+  add(atMs: number, pct: number | undefined): void {
+    if (pct !== undefined) this.samples.push({ at: atMs, pct });
+    while (this.samples.length > 0 && this.samples[0].at <= atMs - this.windowMs) this.samples.shift();
+  }
+
+  average(): number | undefined {
+    if (this.samples.length === 0) return undefined;
+    return this.samples.reduce((sum, s) => sum + s.pct, 0) / this.samples.length;
+  }
+}
+
+/** Free % of the filesystem holding `dir`, as an unprivileged writer sees it; undefined when unknown. */
+export function diskFreePercent(dir: string, statfs: typeof statfsSync = statfsSync): number | undefined {
+  try {
+    const s = statfs(dir);
+    return s.blocks > 0 ? (100 * s.bavail) / s.blocks : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The API statistics cover the last minute. */
+export const API_WINDOW_MS = 60_000;
+/** Below this many requests in the window, the API's error rate and p95 say nothing about the agent. */
+export const MIN_API_REQUESTS = 20;
+
+export function quietInputs(
+  host: HostReadings,
+  cpuAvg2m: number | undefined,
+  diskFreePct: number | undefined,
+  api: RequestStatsSnapshot,
+): QuietInputs {
+  const enough = api.requests >= MIN_API_REQUESTS;
+  return {
+    cpu_avg_2m: r3(cpuAvg2m),
+    load_per_cpu: host.load_per_cpu,
+    mem_pct: host.mem_pct,
+    swap_pct: host.swap_pct,
+    ...host.psi,
+    disk_free_pct: r3(diskFreePct),
+    api_requests: api.requests,
+    api_rps: r3(api.requests / (API_WINDOW_MS / 1000))!,
+    api_error_pct: enough ? r3(100 * api.serverErrorRate) : undefined,
+    api_p95_ms: enough ? r3(api.latencyP95Ms) : undefined,
+  };
+}
