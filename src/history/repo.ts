@@ -1,6 +1,6 @@
 // History in the agent's SQLite store: raw samples (stats_samples, one row per group and sample),
 // downsampled rollups (stats_rollups) and quiet streaks (quiet_streaks); batched retention.
-import { setImmediate as yieldToLoop } from 'node:timers/promises';
+import { type PurgeOptions, purgeInBatches } from '../store/retention.js';
 import type { Db } from '../store/store.js';
 import type { Aggregate, Payload } from './aggregate.js';
 
@@ -137,19 +137,11 @@ export class HistoryRepo {
    * them so a large purge never holds the store (or the API) for long. Active leases have no end
    * time and are never purged.
    */
-  async purge(table: PurgeTable, cutoffMs: number, options: { batch?: number; signal?: AbortSignal } = {}): Promise<number> {
+  purge(table: PurgeTable, cutoffMs: number, options: PurgeOptions = {}): Promise<number> {
     const column = PURGEABLE[table];
-    const batch = options.batch ?? 2000;
     const stmt = this.db.prepare(
       `DELETE FROM ${table} WHERE rowid IN (SELECT rowid FROM ${table} WHERE ${column} < ? LIMIT ?)`,
     );
-    let total = 0;
-    for (;;) {
-      if (options.signal?.aborted) return total;
-      const n = stmt.run(cutoffMs, batch).changes;
-      total += n;
-      if (n < batch) return total;
-      await yieldToLoop();
-    }
+    return purgeInBatches((limit) => stmt.run(cutoffMs, limit).changes, options);
   }
 }

@@ -12,15 +12,20 @@ export interface PurgeOptions {
 
 export const DEFAULT_PURGE_BATCH = 2000;
 
-/** Deletes every snapshot older than `cutoffMs`; resolves to the number deleted. */
-export async function purgeSnapshots(repo: BuildRepo, cutoffMs: number, options: PurgeOptions = {}): Promise<number> {
+/** Runs `deleteBatch(limit)` until it deletes fewer than `limit` rows; resolves to the number deleted. */
+export async function purgeInBatches(deleteBatch: (limit: number) => number, options: PurgeOptions = {}): Promise<number> {
   const batch = options.batch ?? DEFAULT_PURGE_BATCH;
   let total = 0;
   for (;;) {
     if (options.signal?.aborted) return total;
-    const n = repo.purgeSnapshotsBefore(cutoffMs, batch);
+    const n = deleteBatch(batch);
     total += n;
     if (n < batch) return total;
     await yieldToLoop();
   }
+}
+
+/** Deletes every snapshot older than `cutoffMs`; resolves to the number deleted. */
+export function purgeSnapshots(repo: BuildRepo, cutoffMs: number, options: PurgeOptions = {}): Promise<number> {
+  return purgeInBatches((limit) => repo.purgeSnapshotsBefore(cutoffMs, limit), options);
 }
