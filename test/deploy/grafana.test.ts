@@ -1,28 +1,53 @@
 // Grafana provisioning and dashboards: current schema, a datasource variable, host and core variables,
-// every query bound to them, the panels the issue asks for, valid PromQL, and provisioning that matches
-// where compose.yaml mounts things.
+// every query bound to them, the panels the issue asks for, valid PromQL, Proton SQL that reads only the
+// bridge's streams and columns, and provisioning that matches where compose.yaml mounts things.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
+import { splitSqlStatements } from '../../src/bridge/ddl.js';
 import { metricDef, type MetricName } from '../../src/catalogue.js';
 import { prometheusLabel, prometheusSeriesNames } from '../../src/prometheus-names.js';
-import { allPanels, dashboardQueries, loadDashboards, variableQuery, type Dashboard } from './grafana-model.js';
+import { parseCreateStream } from '../helpers/fake-proton.js';
+import {
+  allPanels,
+  dashboardQueries,
+  loadDashboards,
+  PROTON_TYPE,
+  variableQuery,
+  type Dashboard,
+  type QueryLanguage,
+} from './grafana-model.js';
+import { protonSqlRefs } from './proton-sql.js';
 import { promqlRefs, variableQueryRefs } from './promql.js';
 import { readRepoFile, run, tool } from './tools.js';
 
 // Grafana 12.x writes schemaVersion 41; older dashboards are migrated on load, newer ones are not understood.
 const CURRENT_SCHEMA_VERSION = 41;
-const DATASOURCE_REF = { type: 'prometheus', uid: '${datasource}' };
+// What a dashboard's queries are written in, by the plugin type its $datasource variable selects.
+const LANGUAGE_OF: Record<string, QueryLanguage> = { prometheus: 'promql', [PROTON_TYPE]: 'sql' };
 
 const dashboards = loadDashboards();
 const byFile = (file: string): Dashboard => dashboards.find((d) => d.file === file)!;
+const datasourceType = (d: Dashboard): string => variableQuery(d.json.templating.list.find((v) => v.name === 'datasource')!);
 
+// The bridge's streams and their columns, from the DDL it applies (ddl.test.ts ties it to what it writes).
+const STREAM_COLUMNS = new Map(
+  splitSqlStatements(readRepoFile('otel-collector-config/proton/streams.sql'))
+    .map(parseCreateStream)
+    .map((s) => [s.name, new Set(s.columns.map((c) => c.name))]),
+);
+
+/** Prometheus series names (PromQL dashboards) or OpenTelemetry metric names (Proton SQL dashboards) used. */
 function metricsOf(d: Dashboard): Set<string> {
   const names = new Set<string>();
   for (const q of dashboardQueries(d)) {
-    for (const m of (q.kind === 'variable' ? variableQueryRefs(q.query) : promqlRefs(q.query)).metrics) names.add(m);
+    const used =
+      q.language === 'sql'
+        ? protonSqlRefs(q.query).metricNames
+        : (q.kind === 'variable' ? variableQueryRefs(q.query) : promqlRefs(q.query)).metrics;
+    for (const m of used) names.add(m);
   }
   return names;
 }
@@ -34,6 +59,9 @@ function series(name: MetricName): string[] {
 describe.each(dashboards.map((d) => [d.file, d]))('%s', (_file, d) => {
   const panels = allPanels(d.json.panels);
   const vars = new Map(d.json.templating.list.map((v) => [v.name, v]));
+  const type = datasourceType(d);
+  const language = LANGUAGE_OF[type];
+  const DATASOURCE_REF = { type, uid: '${datasource}' };
 
   it('has the current schema version, a unique uid and the otel-sysmon tag', () => {
     expect(d.json.schemaVersion).toBe(CURRENT_SCHEMA_VERSION);
@@ -42,15 +70,23 @@ describe.each(dashboards.map((d) => [d.file, d]))('%s', (_file, d) => {
     expect(d.json.tags).toContain('otel-sysmon');
   });
 
-  it('has a Prometheus datasource variable and host and core variables', () => {
-    expect(vars.get('datasource')).toMatchObject({ type: 'datasource', query: 'prometheus' });
+  it('has a datasource variable of a known plugin type and host and core variables', () => {
+    expect(vars.get('datasource')).toMatchObject({ type: 'datasource' });
+    expect(Object.keys(LANGUAGE_OF)).toContain(type);
     const host = vars.get('host')!;
     expect(host).toMatchObject({ type: 'query', datasource: DATASOURCE_REF });
-    expect([...variableQueryRefs(variableQuery(host)).labels]).toContain(prometheusLabel('host.name'));
     const core = vars.get('core')!;
     expect(core).toMatchObject({ type: 'query', datasource: DATASOURCE_REF });
-    expect(variableQueryRefs(variableQuery(core)).labels).toContain(prometheusLabel('cpu.logical_number'));
-    expect(variableQuery(core)).toContain('$host');
+    if (language === 'promql') {
+      expect([...variableQueryRefs(variableQuery(host)).labels]).toContain(prometheusLabel('host.name'));
+      expect(variableQueryRefs(variableQuery(core)).labels).toContain(prometheusLabel('cpu.logical_number'));
+      expect(variableQuery(core)).toContain('$host');
+    } else {
+      expect(protonSqlRefs(variableQuery(host)).columns.map((c) => c.name)).toContain('host_name');
+      const coreRefs = protonSqlRefs(variableQuery(core));
+      expect([...coreRefs.attributeKeys]).toContain('cpu.logical_number');
+      expect([...coreRefs.variables]).toContain('host');
+    }
   });
 
   it('queries only through the datasource variable and filters every query by host', () => {
@@ -58,8 +94,15 @@ describe.each(dashboards.map((d) => [d.file, d]))('%s', (_file, d) => {
       expect(p.datasource, p.title).toEqual(DATASOURCE_REF);
       expect(p.targets?.length, p.title).toBeGreaterThan(0);
       for (const t of p.targets!) {
-        expect(t.datasource, `${p.title} ${t.refId}`).toEqual(DATASOURCE_REF);
-        expect(t.expr, `${p.title} ${t.refId}`).toContain('host_name=~"$host"');
+        const where = `${p.title} ${t.refId}`;
+        expect(t.datasource, where).toEqual(DATASOURCE_REF);
+        if (language === 'promql') {
+          expect(t.expr, where).toContain('host_name=~"$host"');
+        } else {
+          // The plugin's query model is { sql }; $__from/$__to bound the scan to the dashboard's time range.
+          expect(t.expr, where).toBeUndefined();
+          expect([...protonSqlRefs(t.sql!).variables], where).toEqual(expect.arrayContaining(['host', '__from', '__to']));
+        }
       }
     }
   });
@@ -130,6 +173,81 @@ describe('dashboard contents', () => {
   });
 });
 
+describe('Host overview (Proton) mirrors the Host overview where Proton has the data', () => {
+  const d = byFile('host-overview-proton.json');
+  const panels = allPanels(d.json.panels).filter((p) => p.type !== 'row');
+
+  it('queries the Proton data source with the panels of the Prometheus Host overview', () => {
+    expect(datasourceType(d)).toBe(PROTON_TYPE);
+    const prometheusTitles = allPanels(byFile('host-overview.json').json.panels).map((p) => p.title);
+    for (const p of panels) expect(prometheusTitles, p.title).toContain(p.title);
+  });
+
+  it('per-core utilization and frequency, frequency heatmap, load, memory, swap, PSI, frequency source', () => {
+    const used = metricsOf(d);
+    for (const m of [
+      'system.cpu.utilization',
+      'system.cpu.frequency',
+      'sysmon.cpu.frequency.source',
+      'system.cpu.load_average.1m',
+      'system.memory.usage',
+      'system.paging.usage',
+      'system.linux.psi.pressure',
+    ] as const) {
+      expect(used, m).toContain(m);
+    }
+    const heatmap = panels.find((p) => p.type === 'heatmap')!;
+    expect([...protonSqlRefs(heatmap.targets![0].sql!).metricNames]).toEqual(['system.cpu.frequency']);
+    const perCore = panels.filter((p) => p.targets?.some((t) => protonSqlRefs(t.sql!).variables.has('core')));
+    expect(perCore.map((p) => p.title)).toEqual(
+      expect.arrayContaining(['Per-core utilization', 'Per-core frequency', 'Frequency heatmap', 'Frequency source per core']),
+    );
+  });
+
+  it('splits the long rows of time series and stats into one series per `series` value', () => {
+    // The plugin answers with one long frame (time, series, value); without prepareTimeSeries the panels
+    // would draw every host and core as one line.
+    for (const p of panels.filter((p) => p.type === 'timeseries' || p.type === 'stat')) {
+      expect(p.transformations, p.title).toEqual([{ id: 'prepareTimeSeries', options: { format: 'multi' } }]);
+      for (const t of p.targets!) expect([...protonSqlRefs(t.sql!).aliases], `${p.title} ${t.refId}`).toContain('series');
+    }
+  });
+});
+
+// Every Proton query reads only what `otel-sysmon bridge` writes, through table() (bounded: a bare stream
+// name would be an endless streaming query), and calls functions by Proton's snake_case names (Proton
+// renamed ClickHouse's camelCase functions: to_start_of_interval, not toStartOfInterval).
+const sqlQueries = dashboards.flatMap((d) =>
+  dashboardQueries(d)
+    .filter((q) => q.language === 'sql')
+    .map((q): [string, string] => [`${d.file}: ${q.where}`, q.query]),
+);
+
+describe('Proton queries read the streams and columns of otel-collector-config/proton/streams.sql', () => {
+  it('finds them', () => {
+    expect(sqlQueries.length).toBeGreaterThanOrEqual(10);
+  });
+
+  it.each(sqlQueries)('%s', (_where, sql) => {
+    const refs = protonSqlRefs(sql);
+    expect(refs.streams.length).toBeGreaterThan(0);
+    for (const s of refs.streams) {
+      expect([...STREAM_COLUMNS.keys()], s.stream).toContain(s.stream);
+      expect(s.bounded, `${s.stream} through table()`).toBe(true);
+    }
+    const readable = new Set([...refs.streams.flatMap((s) => [...STREAM_COLUMNS.get(s.stream)!]), ...refs.aliases]);
+    const streamOf = new Map(
+      refs.streams.flatMap((s): [string, string][] => [[s.stream, s.stream], ...(s.alias ? [[s.alias, s.stream] as [string, string]] : [])]),
+    );
+    for (const c of refs.columns) {
+      const stream = c.qualifier === undefined ? undefined : streamOf.get(c.qualifier);
+      const columns = stream === undefined ? readable : STREAM_COLUMNS.get(stream)!;
+      expect(columns.has(c.name), `${c.qualifier ? c.qualifier + '.' : ''}${c.name}`).toBe(true);
+    }
+    for (const f of refs.functions) expect(f).toMatch(/^[a-z][a-z0-9_]*$/);
+  });
+});
+
 describe('provisioning', () => {
   const datasources = parseYaml(readRepoFile('deploy/grafana/provisioning/datasources/otel-sysmon.yaml')) as {
     apiVersion: number;
@@ -151,6 +269,13 @@ describe('provisioning', () => {
       ['grafana-clickhouse-datasource', 'otel-sysmon-clickhouse'],
       ['timeplus-proton-datasource', 'otel-sysmon-proton'],
     ]);
+    // The Proton plugin (2.x) reads host, tcpPort (native protocol) and httpPort (its query analyzer, which
+    // decides streaming or not); the 1.0.0 `port` key is ignored.
+    expect(datasources.datasources[2].jsonData).toMatchObject({ host: '$SYSMON_PROTON_HOST', tcpPort: 8463, httpPort: 3218 });
+  });
+
+  it('provides the data source each dashboard selects', () => {
+    for (const d of dashboards) expect(datasources.datasources.map((s) => s.type), d.file).toContain(datasourceType(d));
   });
 
   it('gets every $VARIABLE it uses from the compose environment', () => {
@@ -179,7 +304,7 @@ describe.skipIf(!promtool.path)(`dashboard PromQL ${promtool.skipReason}`, () =>
   afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
   it('every panel query is valid PromQL (promtool parses them as recording rules)', () => {
-    const exprs = dashboards.flatMap((d) => dashboardQueries(d).filter((q) => q.kind === 'panel'));
+    const exprs = dashboards.flatMap((d) => dashboardQueries(d).filter((q) => q.kind === 'panel' && q.language === 'promql'));
     const rules = exprs.map((q, i) => ({
       record: `dashboard:query_${i}:check`,
       expr: q.query

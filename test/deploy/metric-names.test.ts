@@ -1,10 +1,13 @@
 // Every metric and label a dashboard query or an alert rule uses must be the Prometheus translation of the
 // catalogue (src/prometheus-names.ts), so renaming a metric or an attribute fails here, not in Grafana.
+// Proton SQL queries (the bridge stores OpenTelemetry names as they are) must use the catalogue's
+// OpenTelemetry metric and attribute names.
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
-import { CATALOGUE, metricDef } from '../../src/catalogue.js';
+import { CATALOGUE, findMetric, metricDef } from '../../src/catalogue.js';
 import { prometheusLabel, prometheusName, prometheusNameIndex } from '../../src/prometheus-names.js';
 import { dashboardQueries, loadDashboards, type Dashboard } from './grafana-model.js';
+import { protonSqlRefs } from './proton-sql.js';
 import { promqlRefs, PromqlSyntaxError, variableQueryRefs } from './promql.js';
 import { readRepoFile } from './tools.js';
 
@@ -20,6 +23,20 @@ const recorded = new Set(rules.flatMap((r) => (r.record ? [r.record] : [])));
 // /metrics and the gateway collectors), the scrape target labels, and histogram buckets.
 const SERIES_LABELS = new Set([prometheusLabel('host.name'), 'job', 'instance', 'le']);
 const ATTRIBUTE_LABELS = new Set(CATALOGUE.flatMap((m) => m.attributes.map(prometheusLabel)));
+
+// Resource attributes the agent sends (src/telemetry/resource.ts), which the bridge keeps in resource_attributes.
+const RESOURCE_ATTRIBUTES = new Set([
+  'service.name',
+  'service.version',
+  'service.instance.id',
+  'host.name',
+  'host.id',
+  'host.arch',
+  'os.type',
+  'os.description',
+  'container.id',
+]);
+const OTEL_ATTRIBUTES = new Set<string>(CATALOGUE.flatMap((m) => m.attributes));
 
 function unknownNames(metrics: Iterable<string>): string[] {
   const index = prometheusNameIndex();
@@ -89,14 +106,28 @@ describe('alert rules use catalogue names', () => {
 describe('dashboards use catalogue names', () => {
   const dashboards = loadDashboards();
 
-  it('finds the three dashboards', () => {
-    expect(dashboards.map((d) => d.file).sort()).toEqual(['builds.json', 'host-overview.json', 'scheduler.json']);
+  it('finds the four dashboards', () => {
+    expect(dashboards.map((d) => d.file).sort()).toEqual([
+      'builds.json',
+      'host-overview-proton.json',
+      'host-overview.json',
+      'scheduler.json',
+    ]);
   });
 
-  const cases: [string, string, string][] = dashboards.flatMap((d: Dashboard) =>
-    dashboardQueries(d).map((q): [string, string, string] => [`${d.file}: ${q.where}`, q.kind, q.query]),
+  const cases: [string, string, string, string][] = dashboards.flatMap((d: Dashboard) =>
+    dashboardQueries(d).map((q): [string, string, string, string] => [`${d.file}: ${q.where}`, q.language, q.kind, q.query]),
   );
-  it.each(cases)('%s', (_where, kind, query) => {
+  it.each(cases)('%s', (_where, language, kind, query) => {
+    if (language === 'sql') {
+      const refs = protonSqlRefs(query);
+      // Every query picks its metrics by name: otel_metrics holds all of them.
+      expect(refs.metricNames.size).toBeGreaterThan(0);
+      expect([...refs.metricNames].filter((n) => !findMetric(n))).toEqual([]);
+      expect([...refs.attributeKeys].filter((k) => !OTEL_ATTRIBUTES.has(k))).toEqual([]);
+      expect([...refs.resourceAttributeKeys].filter((k) => !RESOURCE_ATTRIBUTES.has(k))).toEqual([]);
+      return;
+    }
     const refs = kind === 'variable' ? variableQueryRefs(query) : promqlRefs(query);
     expect(refs.metrics.size + refs.labels.size).toBeGreaterThan(0);
     expect(unknownNames(refs.metrics)).toEqual([]);
