@@ -10,8 +10,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { HostMetrics } from '@opentelemetry/host-metrics';
 import { MeterProvider, type ResourceMetrics } from '@opentelemetry/sdk-metrics';
-import { HostCollection } from '../src/collectors/collect.js';
-import { createHostCollectors, resolveHostPaths } from '../src/collectors/index.js';
+import { hostCollectionFor } from '../src/collectors/index.js';
 import { loadConfig } from '../src/config/load.js';
 import { registerCatalogueInstruments } from '../src/telemetry/instruments.js';
 import { PullReader } from '../src/telemetry/prometheus-endpoint.js';
@@ -33,9 +32,7 @@ interface Subject {
 }
 
 async function sysmonSubject(): Promise<Subject> {
-  const config = loadConfig({ argv: {}, env: {} });
-  const paths = resolveHostPaths(config);
-  const host = new HostCollection({ paths, collectors: createHostCollectors({ paths, frequencySources: config.frequencySources }) });
+  const host = hostCollectionFor(loadConfig({ argv: {}, env: {} }));
   const reader = new PullReader();
   const provider = new MeterProvider({ readers: [reader] });
   let latest = await host.collect();

@@ -2,8 +2,7 @@
 // utilization has a delta). Exit 0 when at least one collector produced metrics, 1 when none did.
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Argv, CommandModule } from 'yargs';
-import { HostCollection } from '../collectors/collect.js';
-import { createHostCollectors, resolveHostPaths } from '../collectors/index.js';
+import { hostCollectionFor } from '../collectors/index.js';
 import type { OptionGroup } from '../config/options.js';
 import { snapshotDocument, snapshotTable } from '../snapshot.js';
 import { detectResource } from '../telemetry/resource.js';
@@ -22,9 +21,7 @@ export const snapshotCommand: CommandModule = {
     }),
   handler: handle(async (argv: Record<string, unknown>) => {
     const { config, log } = commandContext(argv, GROUPS);
-    const paths = resolveHostPaths(config);
-    const collectors = createHostCollectors({ paths, frequencySources: config.frequencySources, log });
-    const host = new HostCollection({ paths, collectors, log });
+    const host = hostCollectionFor(config, log);
     try {
       await host.collect();
       await sleep(config.sampleWindow);

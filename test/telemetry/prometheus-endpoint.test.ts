@@ -19,7 +19,7 @@ describe('run --exporter prometheus serves catalogue names on /metrics', () => {
 
   beforeAll(async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'sysmon-prom-'));
-    agent = startCli(['run', '--exporter', 'prometheus', '--prometheus-listen', '127.0.0.1:0', '--interval', '200ms', '--data-dir', dataDir]);
+    agent = startCli(['run', '--exporter', 'prometheus', '--prometheus-listen', '127.0.0.1:0', '--interval', '200ms', '--data-dir', dataDir, '--api-listen', '127.0.0.1:0']);
     url = (await agent.waitFor(/prometheus endpoint listening url=(\S+)/))[1];
     await agent.waitFor(/agent started/);
   });
