@@ -6,7 +6,7 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import { MeterProvider, type MetricReader, type PushMetricExporter } from '@opentelemetry/sdk-metrics';
 import type { MetricName } from '../catalogue.js';
 import { HostCollection } from '../collectors/collect.js';
-import { createHostCollectors, resolveHostPaths } from '../collectors/index.js';
+import { hostCollectionFor, resolveHostPaths } from '../collectors/index.js';
 import type { Attributes, Collection, Collector, Point } from '../collectors/types.js';
 import type { LoadedConfig } from '../config/load.js';
 import type { Logger } from '../log.js';
@@ -73,14 +73,9 @@ export class Agent implements AgentContext {
       dataDir: this.dataDir,
       extra: this.config.resource,
     });
-    const paths = resolveHostPaths(this.config);
-    this.host = new HostCollection({
-      paths,
-      log: this.log,
-      collectors:
-        options.collectors ??
-        createHostCollectors({ paths, frequencySources: this.config.frequencySources, log: this.log }),
-    });
+    this.host = options.collectors
+      ? new HostCollection({ paths: resolveHostPaths(this.config), log: this.log, collectors: options.collectors })
+      : hostCollectionFor(this.config, this.log);
 
     const readers: MetricReader[] = [];
     for (const name of this.config.exporter) {
@@ -156,7 +151,7 @@ export class Agent implements AgentContext {
     };
     for (const producer of this.producers) {
       try {
-        await producer(sink);
+        await producer(sink, collection);
       } catch (err) {
         this.log.warn('metric producer failed', { error: (err as Error).message });
       }

@@ -3,9 +3,22 @@ import type { Argv, CommandModule } from 'yargs';
 import { Agent } from '../agent/agent.js';
 import { agentModules } from '../agent/modules.js';
 import type { OptionGroup } from '../config/options.js';
+import { DurableExporter } from '../telemetry/delivery-exporter.js';
 import { commandContext, handle, withOptions } from './options.js';
 
-const GROUPS: readonly OptionGroup[] = ['host', 'log', 'data', 'collect', 'export', 'api', 'builds', 'spool'];
+const GROUPS: readonly OptionGroup[] = [
+  'host',
+  'log',
+  'data',
+  'collect',
+  'export',
+  'api',
+  'builds',
+  'spool',
+  'quiet',
+  'scheduler',
+  'history',
+];
 
 export const runCommand: CommandModule = {
   command: 'run',
@@ -13,7 +26,9 @@ export const runCommand: CommandModule = {
   builder: (y: Argv) => withOptions(y, GROUPS),
   handler: handle(async (argv: Record<string, unknown>) => {
     const { config, log } = commandContext(argv, GROUPS);
-    const agent = new Agent({ config, log, modules: agentModules(config) });
+    const modules = agentModules(config);
+    const otlpExporter = modules.find((m): m is DurableExporter => m instanceof DurableExporter);
+    const agent = new Agent({ config, log, modules, otlpExporter });
     await agent.start();
     const signal = await new Promise<NodeJS.Signals>((resolve) => {
       process.once('SIGTERM', () => resolve('SIGTERM'));
