@@ -3,7 +3,7 @@
 import { mkdirSync } from 'node:fs';
 import type { Histogram } from '@opentelemetry/api';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import { MeterProvider, type MetricReader, type PushMetricExporter } from '@opentelemetry/sdk-metrics';
+import { MeterProvider, type MetricReader, type PushMetricExporter, type ResourceMetrics } from '@opentelemetry/sdk-metrics';
 import type { MetricName } from '../catalogue.js';
 import { HostCollection } from '../collectors/collect.js';
 import { hostCollectionFor, resolveHostPaths } from '../collectors/index.js';
@@ -12,9 +12,9 @@ import type { LoadedConfig } from '../config/load.js';
 import type { Logger } from '../log.js';
 import { ConsoleTableExporter } from '../telemetry/console-exporter.js';
 import { type CatalogueInstruments, registerCatalogueInstruments } from '../telemetry/instruments.js';
-import { createOtlpExporter } from '../telemetry/otlp-exporter.js';
 import { type PrometheusEndpoint, PullReader, startPrometheusEndpoint } from '../telemetry/prometheus-endpoint.js';
 import { CollectionDrivenReader, type ExportOutcome } from '../telemetry/push-reader.js';
+import { dropUnobserved } from '../telemetry/unobserved.js';
 import { detectResource, type ResourceAttributes } from '../telemetry/resource.js';
 import { VERSION } from '../version.js';
 import type { AgentContext, AgentModule, Producer } from './types.js';
@@ -25,7 +25,7 @@ export interface AgentOptions {
   readonly modules?: readonly AgentModule[];
   /** Replaces the host collectors (tests, benchmarks). */
   readonly collectors?: readonly Collector[];
-  /** Replaces the OTLP exporter (tests, the durable spool). */
+  /** The OTLP exporter (the durable exporter in `run`); required when the config exports OTLP. */
   readonly otlpExporter?: PushMetricExporter;
 }
 
@@ -80,11 +80,12 @@ export class Agent implements AgentContext {
     const readers: MetricReader[] = [];
     for (const name of this.config.exporter) {
       if (name === 'otlp') {
-        const reader = new CollectionDrivenReader(options.otlpExporter ?? createOtlpExporter(this.config), this.config.exportTimeout);
+        if (!options.otlpExporter) throw new Error('the otlp exporter needs an exporter instance (AgentOptions.otlpExporter)');
+        const reader = new CollectionDrivenReader(options.otlpExporter, this.config.exportTimeout, this.dropStale);
         this.pushTargets.push({ name, reader });
         readers.push(reader);
       } else if (name === 'console') {
-        const reader = new CollectionDrivenReader(new ConsoleTableExporter(), this.config.exportTimeout);
+        const reader = new CollectionDrivenReader(new ConsoleTableExporter(), this.config.exportTimeout, this.dropStale);
         this.pushTargets.push({ name, reader });
         readers.push(reader);
       } else if (name === 'prometheus') {
@@ -95,6 +96,9 @@ export class Agent implements AgentContext {
     this.provider = new MeterProvider({ resource: resourceFromAttributes(this.resource), readers });
     this.instruments = registerCatalogueInstruments(this.provider.getMeter('otel-sysmon', VERSION), () => this.points());
   }
+
+  /** Only what the latest collection observed is exported (see telemetry/unobserved.ts). */
+  private readonly dropStale = (metrics: ResourceMetrics): void => dropUnobserved(metrics, this.points());
 
   private points(): ReadonlyMap<MetricName, readonly Point[]> {
     return this.last?.points ?? new Map();
@@ -122,7 +126,7 @@ export class Agent implements AgentContext {
       this.started.push(module);
     }
     if (this.pullReader) {
-      this.prometheus = await startPrometheusEndpoint(this.config.prometheusListen, this.pullReader, this.log);
+      this.prometheus = await startPrometheusEndpoint(this.config.prometheusListen, this.pullReader, this.log, this.dropStale);
       this.log.info('prometheus endpoint listening', { url: this.prometheus.url });
     }
     this.log.info('agent started', {

@@ -21,7 +21,7 @@ import { type Db, openStore, storePath } from '../store/store.js';
 import { VERSION } from '../version.js';
 import type { BackoffOptions } from './delivery-breaker.js';
 import { Delivery } from './delivery.js';
-import { type OtlpConfig, type TlsMaterial, tlsMaterial } from './otlp-exporter.js';
+import { type OtlpConfig, type TlsMaterial, tlsMaterial } from './otlp-config.js';
 import { Spool } from './spool.js';
 import { ExportStats, exportMetricsProducer } from './spool-metrics.js';
 import type { Transport } from './transport.js';

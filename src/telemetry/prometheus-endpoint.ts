@@ -112,6 +112,7 @@ export async function startPrometheusEndpoint(
   listen: ListenAddress,
   reader: PullReader,
   log: Logger,
+  prepare: (metrics: ResourceMetrics) => void = () => {},
 ): Promise<PrometheusEndpoint> {
   const server: Server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
@@ -130,6 +131,7 @@ export async function startPrometheusEndpoint(
     reader.collect().then(
       ({ resourceMetrics, errors }) => {
         for (const err of errors) log.warn('metric collection error during scrape', { error: String(err) });
+        prepare(resourceMetrics);
         res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' });
         res.end(req.method === 'HEAD' ? undefined : serializePrometheus(resourceMetrics));
       },

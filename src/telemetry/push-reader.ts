@@ -22,6 +22,8 @@ export class CollectionDrivenReader extends MetricReader {
   constructor(
     private readonly exporter: PushMetricExporter,
     private readonly timeoutMillis: number,
+    /** Adjusts collected metrics before export (the agent drops series it no longer observes). */
+    private readonly prepare: (metrics: ResourceMetrics) => void = () => {},
   ) {
     super({
       aggregationTemporalitySelector: exporter.selectAggregationTemporality?.bind(exporter) as
@@ -49,6 +51,7 @@ export class CollectionDrivenReader extends MetricReader {
   private async collectAndExport(): Promise<ExportOutcome> {
     const { resourceMetrics, errors } = await this.collect({ timeoutMillis: this.timeoutMillis });
     if (errors.length > 0) return { ok: false, error: errors[0] as Error };
+    this.prepare(resourceMetrics);
     return this.export(resourceMetrics);
   }
 

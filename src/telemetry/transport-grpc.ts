@@ -3,7 +3,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { ConfigError } from '../config/load.js';
 import { METRICS_EXPORT_PATH } from '../otlp/proto.js';
-import type { OtlpConfig, TlsMaterial } from './otlp-exporter.js';
+import type { OtlpConfig, TlsMaterial } from './otlp-config.js';
 import { okOutcome, type SendOutcome, type Transport } from './transport.js';
 
 type RetryReason = Extract<SendOutcome, { kind: 'retry' }>['reason'];

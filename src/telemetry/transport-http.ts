@@ -3,7 +3,7 @@
 import { Agent as HttpAgent, type IncomingMessage, request as httpRequest } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { decodeRpcStatus } from '../otlp/proto.js';
-import type { OtlpConfig, TlsMaterial } from './otlp-exporter.js';
+import type { OtlpConfig, TlsMaterial } from './otlp-config.js';
 import { okOutcome, type SendOutcome, type Transport } from './transport.js';
 
 const RETRYABLE_STATUS = new Map<number, 'throttled' | 'unavailable'>([

@@ -101,3 +101,40 @@ describe('Agent', () => {
     expect(calls).toBeLessThan(collections);
   });
 });
+
+describe('Agent exports only what the latest collection observed', () => {
+  it('drops a series whose source vanished instead of repeating its last value', async () => {
+    let n = 0;
+    const collectors: Collector[] = [
+      {
+        name: 'cpus',
+        collect(_ctx, sink) {
+          n++;
+          sink.add('system.cpu.frequency', 2e9, { 'cpu.logical_number': 0 });
+          // CPU 1 goes offline after the second collection.
+          if (n <= 2) sink.add('system.cpu.frequency', 3e9, { 'cpu.logical_number': 1 });
+          if (n <= 2) sink.add('system.paging.usage', 1024, { 'system.paging.state': 'used', 'system.device': '/dev/vdb' });
+        },
+      },
+    ];
+    const exporter = new InMemoryMetricExporter(AggregationTemporality.CUMULATIVE);
+    const config = loadConfig({
+      argv: { interval: '50ms', dataDir: mkdtempSync(join(tmpdir(), 'sysmon-agent-')), exportTimeout: '500ms' },
+      env: {},
+    });
+    const agent = new Agent({ config, log: createLogger({ write: () => {} }), collectors, otlpExporter: exporter });
+    await agent.start();
+    await new Promise((r) => setTimeout(r, 300));
+    await agent.stop();
+    const cpusIn = (i: number) => {
+      const metrics = exporter.getMetrics()[i].scopeMetrics[0].metrics;
+      const freq = metrics.find((m) => m.descriptor.name === 'system.cpu.frequency')!;
+      return {
+        cpus: freq.dataPoints.map((p) => p.attributes['cpu.logical_number']).sort(),
+        paging: metrics.some((m) => m.descriptor.name === 'system.paging.usage'),
+      };
+    };
+    expect(cpusIn(1)).toEqual({ cpus: [0, 1], paging: true });
+    expect(cpusIn(exporter.getMetrics().length - 1)).toEqual({ cpus: [0], paging: false });
+  });
+});
