@@ -1,7 +1,6 @@
 #!/bin/sh
-# Installs the Debian tools the deployment tests (test/deploy) validate against: promtool and the
-# Prometheus server, shellcheck, systemd-analyze, plistutil, and what the VM scripts use (curl, gpg,
-# ssh-keygen, make). Idempotent: installs only what is missing, and runs apt-get only when something is.
+# Installs the Debian tools the tests use: promtool and the Prometheus server, shellcheck,
+# systemd-analyze, plistutil, what the VM scripts use (curl, gpg, ssh-keygen, make), openssl and script(1). Idempotent: installs only what is missing, and runs apt-get only when something is.
 # hadolint is not packaged in Debian; the Dockerfile test checks its instructions structurally instead.
 set -eu
 
@@ -26,6 +25,9 @@ need make make
 need curl curl
 need gpg gnupg
 need ssh-keygen openssh-client
+# The TLS fault tests make certificates with openssl; the `top` test drives a pseudo-terminal with script(1).
+need openssl openssl
+need script bsdutils
 
 if [ -z "$missing" ]; then
   echo "install-test-tools: everything present"

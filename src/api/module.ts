@@ -1,10 +1,10 @@
 // The local API as an agent module: resolves the token, refuses unsafe listen addresses, and
 // serves the shared Router. Other modules add routes through `router` (see router.ts).
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { AgentModule } from '../agent/types.js';
 import type { ListenAddress } from '../config/values.js';
 import type { Logger } from '../log.js';
+import { listenOn } from '../util/listen.js';
 import { checkListenAllowed, resolveServerToken } from './auth.js';
 import { type Handler, type RouteOptions, Router } from './router.js';
 
@@ -17,17 +17,9 @@ export interface ApiServer {
 export async function listenApi(listener: Router['listener'], listen: ListenAddress): Promise<ApiServer> {
   const server: Server = createServer({ requestTimeout: 15_000, headersTimeout: 10_000 }, listener);
   server.keepAliveTimeout = 5_000;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(listen.port, listen.host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const addr = server.address() as AddressInfo;
-  const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
+  const bound = await listenOn(server, listen, 'the local API', 'api-listen');
   return {
-    url: `http://${host}:${addr.port}`,
+    url: `http://${bound}`,
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());

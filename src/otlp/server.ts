@@ -8,6 +8,7 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { gunzipSync, inflateSync } from 'node:zlib';
 import type { ListenAddress } from '../config/values.js';
+import { listenOn } from '../util/listen.js';
 import type { PlainRequest } from './plain.js';
 import {
   decodeMetricsRequest,
@@ -249,13 +250,8 @@ export function createOtlpServer(options: OtlpServerOptions): OtlpServer {
           handler,
         )
       : createHttpServer(handler);
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(httpPort ?? address.port, address.host, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
+    // A restart (tests: collector down, then up) binds the port it had before.
+    await listenOn(server, { host: address.host, port: httpPort ?? address.port }, 'OTLP/HTTP', 'http-listen');
     httpPort = (server.address() as AddressInfo).port;
     httpServer = server;
   }

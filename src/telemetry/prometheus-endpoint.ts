@@ -1,7 +1,6 @@
 // The Prometheus pull endpoint. Names follow src/prometheus-names.ts (the Collector's translation), so
 // dashboards and alert rules work the same whether series arrive by scrape or through a Collector.
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import {
   AggregationTemporality,
   DataPointType,
@@ -14,6 +13,7 @@ import { findMetric, type MetricDef } from '../catalogue.js';
 import type { ListenAddress } from '../config/values.js';
 import type { Logger } from '../log.js';
 import { prometheusLabel, prometheusName } from '../prometheus-names.js';
+import { listenOn } from '../util/listen.js';
 
 /** Resource attributes copied onto every series so per-host rules need no join with target_info. */
 const RESOURCE_LABELS = ['host.name'] as const;
@@ -140,14 +140,9 @@ export async function startPrometheusEndpoint(
       },
     );
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(listen.port, listen.host, () => resolve());
-  });
-  const { address, port } = server.address() as AddressInfo;
-  const host = address.includes(':') ? `[${address}]` : address;
+  const bound = await listenOn(server, listen, 'the Prometheus endpoint', 'prometheus-listen');
   return {
-    url: `http://${host}:${port}/metrics`,
+    url: `http://${bound}/metrics`,
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
 }

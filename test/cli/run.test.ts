@@ -1,4 +1,5 @@
 import { mkdtempSync } from 'node:fs';
+import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -29,6 +30,22 @@ describe('otel-sysmon run', () => {
     expect(await agent.stop('SIGTERM')).toBe(0);
     expect(agent.stderr().match(/export failed/g)?.length).toBe(1);
     expect(Number(/collections=(\d+)/.exec(agent.stderr())?.[1])).toBeGreaterThanOrEqual(5);
+  });
+
+  it('says which address is taken when the API port is in use', async () => {
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', () => resolve()));
+    const { port } = blocker.address() as AddressInfo;
+    try {
+      const dataDir = mkdtempSync(join(tmpdir(), 'sysmon-run-'));
+      const r = runCli(['run', '--exporter', 'none', '--data-dir', dataDir, '--api-listen', `127.0.0.1:${port}`]);
+      expect(r.status).toBe(1);
+      expect(r.stderr.trim().split('\n').at(-1)).toBe(
+        `otel-sysmon: cannot listen on 127.0.0.1:${port} for the local API: address already in use (another agent running?) (set --api-listen)`,
+      );
+    } finally {
+      blocker.close();
+    }
   });
 
   it('refuses a data directory it cannot create with a clear message', () => {
