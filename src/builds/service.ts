@@ -156,7 +156,10 @@ export class BuildService {
   observeHost(collection: Collection | undefined): void {
     this.host = hostFigures(collection);
     let runningMb = 0;
-    for (const b of this.repo.withStatus('running')) runningMb += b.lastMemoryMb ?? 0;
+    // Most collections find nothing running: skip the store then (this runs at every collection).
+    if (this.run.view(this.now()).running > 0) {
+      for (const b of this.repo.withStatus('running')) runningMb += b.lastMemoryMb ?? 0;
+    }
     this.dynMax.evaluate({ ...this.host, runningMemoryBytes: runningMb * MB }, this.now());
   }
 

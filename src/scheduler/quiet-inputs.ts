@@ -81,20 +81,42 @@ export function hostReadings(c: Collection): HostReadings {
   };
 }
 
-/** Mean CPU busy % over a sliding window of collections (2 minutes by default). */
+/**
+ * Mean CPU busy % over a sliding window of collections (2 minutes by default). A running sum keeps each
+ * collection O(1): at a 20 ms interval the window holds 6,000 samples.
+ */
 export class CpuWindow {
-  private readonly samples: { at: number; pct: number }[] = [];
+  private at: number[] = [];
+  private pct: number[] = [];
+  private head = 0;
+  private sum = 0;
 
   constructor(private readonly windowMs = 120_000) {}
 
   add(atMs: number, pct: number | undefined): void {
-    if (pct !== undefined) this.samples.push({ at: atMs, pct });
-    while (this.samples.length > 0 && this.samples[0].at <= atMs - this.windowMs) this.samples.shift();
+    if (pct !== undefined) {
+      this.at.push(atMs);
+      this.pct.push(pct);
+      this.sum += pct;
+    }
+    while (this.head < this.at.length && this.at[this.head] <= atMs - this.windowMs) {
+      this.sum -= this.pct[this.head];
+      this.head++;
+    }
+    if (this.head > 1024 && this.head * 2 > this.at.length) this.compact();
   }
 
   average(): number | undefined {
-    if (this.samples.length === 0) return undefined;
-    return this.samples.reduce((sum, s) => sum + s.pct, 0) / this.samples.length;
+    const n = this.at.length - this.head;
+    return n === 0 ? undefined : this.sum / n;
+  }
+
+  /** Drops expired samples and re-adds the rest, so the running sum never accumulates rounding drift. */
+  private compact(): void {
+    this.at = this.at.slice(this.head);
+    this.pct = this.pct.slice(this.head);
+    this.head = 0;
+    this.sum = this.pct.reduce((a, b) => a + b, 0);
   }
 }
 
