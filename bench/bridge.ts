@@ -162,7 +162,7 @@ async function measure(transport: 'http' | 'grpc', protonDown = false): Promise<
     http: { host: '127.0.0.1', port: 0 },
     proton: { url: new URL(`http://127.0.0.1:${sink?.port ?? downPort}`), database: 'default' },
     createStreams: false,
-    spoolFile: join(dir, 'spool.db'),
+    dataDir: dir,
     spoolMaxBytes: 4 * 1024 ** 3,
     spoolMaxAgeMs: 3_600_000,
     batchRows: 20_000,

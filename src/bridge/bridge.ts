@@ -1,10 +1,12 @@
 // The Proton bridge: an OTLP metrics receiver (gRPC + HTTP/protobuf) whose exports become Proton rows.
-// An export is acknowledged once its rows are in the durable spool; the sender moves them to Proton.
+// An export is acknowledged once its rows are in Proton or in the durable spool (the agent's durable
+// queue, in the store of the bridge's data directory); the sender moves spooled rows to Proton.
 // The Collector is told to retry (UNAVAILABLE) only when the spool cannot take an export.
 import { timingSafeEqual } from 'node:crypto';
 import type { ListenAddress } from '../config/values.js';
 import type { Logger } from '../log.js';
 import { createOtlpServer, type OtlpReply, type OtlpServer, type OtlpTlsOptions, otlpError } from '../otlp/server.js';
+import { Breaker } from '../telemetry/delivery-breaker.js';
 import { ExportBatcher } from './batcher.js';
 import { createStreams } from './ddl.js';
 import { createProtonClient, type ProtonClient, type ProtonClientOptions, ProtonError } from './proton-client.js';
@@ -20,7 +22,8 @@ export interface BridgeOptions {
   readonly token?: string;
   readonly proton: ProtonClientOptions;
   readonly createStreams: boolean;
-  readonly spoolFile: string;
+  /** Holds the store (otel-sysmon.db) with the spool, unless `spool` is given. */
+  readonly dataDir: string;
   readonly spoolMaxBytes: number;
   readonly spoolMaxAgeMs: number;
   readonly batchRows: number;
@@ -63,7 +66,7 @@ function bearerCheck(token: string): (headers: Readonly<Record<string, string>>)
 
 export function createBridge(o: BridgeOptions): Bridge {
   const log = o.log;
-  const spool = o.spool ?? new SqliteBridgeSpool(o.spoolFile, o.spoolMaxBytes);
+  const spool = o.spool ?? SqliteBridgeSpool.open(o.dataDir, o.spoolMaxBytes);
   const client = o.client ?? createProtonClient(o.proton);
   const sender = new ProtonSender({
     spool,
@@ -112,9 +115,9 @@ export function createBridge(o: BridgeOptions): Bridge {
     },
   });
 
-  /** DDL with retries while Proton is unreachable; a refusal (4xx) is fatal. */
+  /** DDL with retries (backing off as the sender does) while Proton is unreachable; a refusal (4xx) is fatal. */
   async function prepareStreams(): Promise<void> {
-    let delay = o.backoffInitialMs ?? 500;
+    const backoff = new Breaker({ initialDelayMs: o.backoffInitialMs ?? 500, maxDelayMs: o.backoffMaxMs ?? 30_000 });
     for (;;) {
       try {
         const n = await createStreams(client, o.proton.database);
@@ -128,8 +131,7 @@ export function createBridge(o: BridgeOptions): Bridge {
         }
         if (stopping) throw err;
         log.warn('Proton not reachable for stream creation; retrying (exports are spooled meanwhile)', { reason: err.message });
-        await new Promise((resolve) => setTimeout(resolve, delay));
-        delay = Math.min(delay * 2, o.backoffMaxMs ?? 30_000);
+        await new Promise((resolve) => setTimeout(resolve, backoff.failed(Date.now())));
       }
     }
   }

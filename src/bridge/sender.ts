@@ -1,10 +1,13 @@
 // Moves spooled rows into Proton: batches by size (--batch-rows) and time (--batch-delay), oldest first
-// per stream; retries with exponential backoff while Proton is unreachable or answers 5xx; isolates a
+// per stream; retries while Proton is unreachable or answers 5xx, backing off exponentially with jitter
+// as the agent's exporter does (the Breaker of delivery-breaker.ts, here with a 200 ms first step and a
+// 30 s cap: a gateway may wait longer between tries than an agent with one collector); isolates a
 // batch Proton refuses as bad data (4xx) record by record, and sets aside only the records it still
 // refuses (dead letter, logged). Nothing leaves the spool before Proton has accepted it.
 // It also tells the direct path (batcher.ts) when writing straight to Proton is fine: streams ready,
 // no backlog, no failure pending.
 import type { Logger } from '../log.js';
+import { Breaker } from '../telemetry/delivery-breaker.js';
 import { type ProtonClient, ProtonError } from './proton-client.js';
 import type { BridgeSpool, SpoolRecord } from './spool.js';
 import { STREAMS, type StreamName } from './streams.js';
@@ -34,19 +37,16 @@ export class ProtonSender {
   private loop: Promise<void> | undefined;
   private wake: (() => void) | undefined;
   private pendingRows = 0;
-  private failures = 0;
   private lastError = '';
   private readonly stats_ = { sentRows: 0, sentRequests: 0, failedRequests: 0, deadRecords: 0, expiredRows: 0 };
-  private readonly backoffInitial: number;
-  private readonly backoffMax: number;
+  private readonly breaker: Breaker;
   private gate: Promise<void> = Promise.resolve();
   private ready = false;
   private stopSignal: () => void = () => {};
   private lastExpire = 0;
 
   constructor(private readonly o: SenderOptions) {
-    this.backoffInitial = o.backoffInitialMs ?? 200;
-    this.backoffMax = o.backoffMaxMs ?? 30_000;
+    this.breaker = new Breaker({ initialDelayMs: o.backoffInitialMs ?? 200, maxDelayMs: o.backoffMaxMs ?? 30_000 });
   }
 
   get stats(): SenderStats {
@@ -60,7 +60,7 @@ export class ProtonSender {
 
   /** True when exports may go straight to Proton (no backlog to keep them behind, Proton answering). */
   get direct(): boolean {
-    return this.running && this.ready && this.failures === 0 && this.o.spool.pendingBytes === 0;
+    return this.running && this.ready && this.breaker.closed && this.o.spool.pendingBytes === 0;
   }
 
   /** The direct path delivered rows. */
@@ -135,7 +135,7 @@ export class ProtonSender {
         continue;
       }
       // Time batching: a small backlog waits up to batchDelay for more rows; a full batch goes now.
-      if (this.pendingRows < this.o.batchRows && this.failures === 0) {
+      if (this.pendingRows < this.o.batchRows && this.breaker.closed) {
         const oldest = this.oldestAge(streams);
         if (oldest < this.o.batchDelayMs) {
           await this.sleep(this.o.batchDelayMs - oldest);
@@ -147,7 +147,7 @@ export class ProtonSender {
         if (!this.running) break;
         ok = (await this.sendOldest(stream)) && ok;
       }
-      if (!ok) await this.sleep(this.backoff());
+      if (!ok) await this.sleep(Math.max(0, this.breaker.nextAttemptAt - Date.now()));
     }
   }
 
@@ -158,11 +158,6 @@ export class ProtonSender {
       if (first) oldest = Math.min(oldest, first.createdAt);
     }
     return Date.now() - oldest;
-  }
-
-  private backoff(): number {
-    const base = Math.min(this.backoffMax, this.backoffInitial * 2 ** Math.min(this.failures - 1, 30));
-    return base * (0.5 + Math.random() / 2);
   }
 
   private expire(): void {
@@ -206,9 +201,9 @@ export class ProtonSender {
     this.stats_.sentRows += rows;
     this.stats_.sentRequests++;
     this.pendingRows = Math.max(0, this.pendingRows - rows);
-    if (this.failures > 0) {
-      this.o.log.info('Proton accepts rows again', { after_failures: this.failures, stream });
-      this.failures = 0;
+    if (!this.breaker.closed) {
+      this.o.log.info('Proton accepts rows again', { after_failures: this.breaker.failureCount, stream });
+      this.breaker.succeeded();
       this.lastError = '';
     }
   }
@@ -243,7 +238,7 @@ export class ProtonSender {
   }
 
   private failed(err: ProtonError): void {
-    this.failures++;
+    this.breaker.failed(Date.now());
     // One log line per distinct failure, not one per retry.
     if (err.reason !== this.lastError) {
       this.o.log.warn('cannot deliver rows to Proton; they stay spooled and are retried', { reason: err.reason });

@@ -1,9 +1,12 @@
 // The bridge's durable spool: rows accepted from the Collector wait here until Proton has taken them.
 // Every export is written here before it is acknowledged, so an acknowledged point survives a Proton
-// outage and a bridge restart. Behind the BridgeSpool interface so the bridge can move to the agent's
-// durable export spool (issue 6) when that lands; this one is a small SQLite table of its own.
-import Database from 'better-sqlite3';
-import { migrate } from '../store/store.js';
+// outage and a bridge restart. It is the agent's durable queue (src/store/durable-queue.ts, table
+// bridge_spool, one partition per stream) in the store of the bridge's --data-dir; records Proton
+// refuses as bad data move to bridge_dead_letter in the same store. Unlike the agent's export spool,
+// a full spool refuses new rows instead of dropping old ones: the bridge can tell the Collector to
+// retry, the agent has nobody to push back to.
+import { DurableQueue, type QueueEntry } from '../store/durable-queue.js';
+import { type Db, openStore, storePath } from '../store/store.js';
 import type { StreamRows } from './rows.js';
 import { isStreamName, type StreamName } from './streams.js';
 
@@ -49,151 +52,76 @@ export interface BridgeSpool {
   close(): void;
 }
 
-const MIGRATIONS = [
-  {
-    version: 1,
-    name: 'bridge spool',
-    sql: `
-      CREATE TABLE spool (
-        id INTEGER PRIMARY KEY AUTOINCREMENT,
-        stream TEXT NOT NULL,
-        rows INTEGER NOT NULL,
-        bytes INTEGER NOT NULL,
-        created_at INTEGER NOT NULL,
-        body TEXT NOT NULL
-      );
-      CREATE INDEX spool_stream ON spool (stream, id);
-      CREATE TABLE dead_letter (
-        id INTEGER PRIMARY KEY,
-        stream TEXT NOT NULL,
-        rows INTEGER NOT NULL,
-        created_at INTEGER NOT NULL,
-        failed_at INTEGER NOT NULL,
-        reason TEXT NOT NULL,
-        body TEXT NOT NULL
-      );`,
-  },
-];
-
-interface Row {
-  id: number;
-  stream: string;
-  rows: number;
-  bytes: number;
-  created_at: number;
-  body: string;
-}
-
-function record(r: Row): SpoolRecord {
-  if (!isStreamName(r.stream)) throw new Error(`spool holds rows for unknown stream ${r.stream}`);
-  return { id: r.id, stream: r.stream, text: r.body, rows: r.rows, bytes: r.bytes, createdAt: r.created_at };
+function record(e: QueueEntry): SpoolRecord {
+  if (!isStreamName(e.key)) throw new Error(`spool holds rows for unknown stream ${e.key}`);
+  return { id: e.id, stream: e.key, text: e.body.toString('utf8'), rows: e.items, bytes: e.body.byteLength, createdAt: e.createdAt };
 }
 
 export class SqliteBridgeSpool implements BridgeSpool {
-  private readonly db: Database.Database;
-  private bytes: number;
-  private readonly insert: Database.Statement;
-  private readonly selectPage: Database.Statement;
-  private readonly deleteOne: Database.Statement;
+  private readonly queue: DurableQueue;
+  private readonly insertDead;
+  private readonly countDead;
 
+  /** Opens the store of `dataDir` (creating or migrating it, taking in an old spool file); close() closes it. */
+  static open(dataDir: string, maxBytes: number): SqliteBridgeSpool {
+    return new SqliteBridgeSpool(openStore(storePath(dataDir)), maxBytes);
+  }
+
+  /** Takes ownership of `db`: close() closes it. */
   constructor(
-    readonly file: string,
+    private readonly db: Db,
     private readonly maxBytes: number,
   ) {
-    this.db = new Database(file);
-    // Records are hundreds of KiB: large pages mean fewer page writes (only takes effect on a new file).
-    this.db.pragma('page_size = 65536');
-    this.db.pragma('journal_mode = WAL');
-    // WAL + NORMAL: a commit survives a crash of the bridge; only an OS crash can lose the last commits.
-    this.db.pragma('synchronous = NORMAL');
-    migrate(this.db, MIGRATIONS);
-    this.bytes = (this.db.prepare('SELECT coalesce(sum(bytes), 0) AS b FROM spool').get() as { b: number }).b;
-    this.insert = this.db.prepare('INSERT INTO spool (stream, rows, bytes, created_at, body) VALUES (?, ?, ?, ?, ?)');
-    this.selectPage = this.db.prepare('SELECT * FROM spool WHERE stream = ? AND id > ? ORDER BY id LIMIT 64');
-    this.deleteOne = this.db.prepare('DELETE FROM spool WHERE id = ? RETURNING bytes');
+    this.queue = new DurableQueue(db, 'bridge_spool');
+    this.insertDead = db.prepare(
+      'INSERT INTO bridge_dead_letter (stream, rows, created_at, failed_at, reason, body) VALUES (?, ?, ?, ?, ?, ?)',
+    );
+    this.countDead = db.prepare('SELECT count(*) AS n FROM bridge_dead_letter');
   }
 
   get pendingBytes(): number {
-    return this.bytes;
+    return this.queue.totals.bytes;
   }
 
   append(batches: readonly StreamRows[], now = Date.now()): void {
-    const sizes = batches.map((b) => Buffer.byteLength(b.text));
+    const entries = batches.map((b) => ({ key: b.stream, items: b.count, createdAt: now, body: Buffer.from(b.text) }));
     let size = 0;
-    for (const n of sizes) size += n;
-    if (this.bytes + size > this.maxBytes) {
-      throw new SpoolFullError(`spool full: ${this.bytes} of ${this.maxBytes} bytes used, ${size} more needed`);
+    for (const e of entries) size += e.body.byteLength;
+    const used = this.queue.totals.bytes;
+    if (used + size > this.maxBytes) {
+      throw new SpoolFullError(`spool full: ${used} of ${this.maxBytes} bytes used, ${size} more needed`);
     }
-    this.db.transaction(() => {
-      batches.forEach((b, i) => this.insert.run(b.stream, b.count, sizes[i], now, b.text));
-    })();
-    this.bytes += size;
+    this.queue.push(...entries);
   }
 
   oldest(stream: StreamName, maxRows: number): SpoolRecord[] {
-    const out: SpoolRecord[] = [];
-    let rows = 0;
-    // Read in small pages: records are a few hundred rows each, so a page usually fills a batch.
-    let afterId = 0;
-    for (;;) {
-      const page = this.selectPage.all(stream, afterId) as Row[];
-      if (page.length === 0) return out;
-      for (const r of page) {
-        if (out.length > 0 && rows + r.rows > maxRows) return out;
-        out.push(record(r));
-        rows += r.rows;
-        afterId = r.id;
-      }
-    }
+    return this.queue.oldestOf(stream, maxRows).map(record);
   }
 
   remove(ids: readonly number[]): void {
-    if (ids.length === 0) return;
-    this.db.transaction(() => {
-      for (const id of ids) {
-        const r = this.deleteOne.get(id) as { bytes: number } | undefined;
-        if (r) this.bytes -= r.bytes;
-      }
-    })();
+    if (ids.length > 0) this.queue.remove(ids);
   }
 
   deadLetter(rec: SpoolRecord, reason: string, now = Date.now()): void {
     this.db.transaction(() => {
-      this.db
-        .prepare('INSERT INTO dead_letter (id, stream, rows, created_at, failed_at, reason, body) VALUES (?, ?, ?, ?, ?, ?, ?)')
-        .run(rec.id, rec.stream, rec.rows, rec.createdAt, now, reason, rec.text);
-      this.db.prepare('DELETE FROM spool WHERE id = ?').run(rec.id);
+      this.insertDead.run(rec.stream, rec.rows, rec.createdAt, now, reason, rec.text);
+      this.queue.remove([rec.id]);
     })();
-    this.bytes -= rec.bytes;
   }
 
   expire(before: number): { records: number; rows: number } {
-    const gone = this.db.prepare('DELETE FROM spool WHERE created_at < ? RETURNING rows, bytes').all(before) as {
-      rows: number;
-      bytes: number;
-    }[];
-    let rows = 0;
-    for (const g of gone) {
-      rows += g.rows;
-      this.bytes -= g.bytes;
-    }
-    return { records: gone.length, rows };
+    const gone = this.queue.expire(before);
+    return { records: gone.entries, rows: gone.items };
   }
 
   pendingStreams(): StreamName[] {
-    const rows = this.db.prepare('SELECT stream, min(id) AS first FROM spool GROUP BY stream ORDER BY first').all() as {
-      stream: string;
-    }[];
-    return rows.map((r) => r.stream).filter(isStreamName);
+    return this.queue.keys().filter(isStreamName);
   }
 
   stats(): SpoolStats {
-    const s = this.db.prepare('SELECT count(*) AS records, coalesce(sum(rows), 0) AS rows FROM spool').get() as {
-      records: number;
-      rows: number;
-    };
-    const dead = this.db.prepare('SELECT count(*) AS n FROM dead_letter').get() as { n: number };
-    return { records: s.records, rows: s.rows, bytes: this.bytes, deadRecords: dead.n };
+    const { entries, items, bytes } = this.queue.totals;
+    const dead = this.countDead.get() as { n: number };
+    return { records: entries, rows: items, bytes, deadRecords: dead.n };
   }
 
   close(): void {

@@ -1,7 +1,6 @@
 // `otel-sysmon bridge`: receives OTLP metrics from a Collector (gRPC and HTTP/protobuf) and writes them
 // into Timeplus Proton streams through its ingest REST API, spooling durably while Proton is away.
 import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
 import { createBridge } from '../bridge/bridge.js';
 import { bridgeYargsOptions, resolveBridgeConfig } from '../bridge/config.js';
@@ -36,7 +35,7 @@ export const bridgeCommand: CommandModule = {
         ca: bc.protonCa,
       },
       createStreams: bc.createStreams,
-      spoolFile: join(config.dataDir, 'bridge-spool.db'),
+      dataDir: config.dataDir,
       spoolMaxBytes: config.spoolMaxBytes,
       spoolMaxAgeMs: config.spoolMaxAge,
       batchRows: bc.batchRows,

@@ -138,7 +138,7 @@ export class BuildRepo {
   private readonly txFinish;
   private readonly txBatch;
 
-  constructor(private readonly db: Db) {
+  constructor(db: Db) {
     this.select = db.prepare<[string], BuildRow>('SELECT * FROM builds WHERE id = ?');
     this.insert = db.prepare(
       'INSERT INTO builds (id, name, worker_id, status, queued_at) VALUES (@id, @name, @workerId, @status, @now)',

@@ -1,6 +1,7 @@
 // Versioned schema of the agent's one SQLite store. Append new migrations at the end with the next
 // version number; never edit or reorder a released one (PRAGMA user_version records how far a
-// store has come). Builds are version 1; the spool (issue 6) and leases/history (issue 7) follow.
+// store has come). Builds are version 1; the durable queues (export spool, Proton bridge spool) are 2;
+// leases and history are 3.
 export interface Migration {
   readonly version: number;
   readonly name: string;
@@ -58,16 +59,42 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   {
     version: 2,
-    name: 'durable export spool',
+    name: 'durable queues: export spool, Proton bridge spool and dead letter',
     sql: `
-      -- Serialized OTLP ExportMetricsServiceRequests waiting for the collector, replayed byte for byte.
+      -- Every durable queue (src/store/durable-queue.ts) has this shape: key partitions it (the bridge's
+      -- stream; '' for exports), items counts what an entry carries (bridge rows; 1 per export request),
+      -- body comes last so reading the other columns never walks a large body's overflow pages.
+      -- Serialized OTLP ExportMetricsServiceRequests waiting for the collector, replayed byte for byte;
+      -- created_at (ms since the epoch) orders the replay and bounds --spool-max-age.
       CREATE TABLE export_spool (
         id INTEGER PRIMARY KEY,
-        -- ms since the epoch when the agent exported it: replay order and the --spool-max-age bound.
+        key TEXT NOT NULL DEFAULT '',
         created_at INTEGER NOT NULL,
+        items INTEGER NOT NULL DEFAULT 1,
         body BLOB NOT NULL
       );
       CREATE INDEX export_spool_by_age ON export_spool (created_at, id);
+      CREATE INDEX export_spool_by_key ON export_spool (key, created_at, id);
+      -- Rows the bridge accepted from the Collector and Proton has not taken yet, one entry per stream and export.
+      CREATE TABLE bridge_spool (
+        id INTEGER PRIMARY KEY,
+        key TEXT NOT NULL DEFAULT '',
+        created_at INTEGER NOT NULL,
+        items INTEGER NOT NULL DEFAULT 1,
+        body BLOB NOT NULL
+      );
+      CREATE INDEX bridge_spool_by_age ON bridge_spool (created_at, id);
+      CREATE INDEX bridge_spool_by_key ON bridge_spool (key, created_at, id);
+      -- Entries Proton refused as bad data, kept (as readable text) for inspection instead of retried forever.
+      CREATE TABLE bridge_dead_letter (
+        id INTEGER PRIMARY KEY,
+        stream TEXT NOT NULL,
+        rows INTEGER NOT NULL,
+        created_at INTEGER NOT NULL,
+        failed_at INTEGER NOT NULL,
+        reason TEXT NOT NULL,
+        body TEXT NOT NULL
+      );
     `,
   },
   {

@@ -1,7 +1,8 @@
 // Circuit breaker for the collector: closed while it accepts; after a retryable failure it opens for an
 // exponentially growing, jittered delay, then lets ONE request through as a probe. A dead collector
 // therefore sees one request per delay (at most maxDelayMs apart), never a retry storm, and many
-// agents restarted together spread their probes instead of arriving in step.
+// agents restarted together spread their probes instead of arriving in step. The Proton bridge backs
+// off from Proton with the same class (its sender and its stream creation), with its own delays.
 
 export interface BackoffOptions {
   /** First delay after a failure (default 500 ms). */

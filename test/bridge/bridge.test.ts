@@ -65,7 +65,7 @@ async function startBridge(overrides: Partial<BridgeOptions> = {}): Promise<Brid
     http: { host: '127.0.0.1', port: 0 },
     proton: { url: new URL(proton.url), database: 'default', user: 'writer', password: PASSWORD, timeoutMs: 2000 },
     createStreams: true,
-    spoolFile: join(dir, 'spool.db'),
+    dataDir: dir,
     spoolMaxBytes: 10_000_000,
     spoolMaxAgeMs: 3_600_000,
     batchRows: 1000,
@@ -183,7 +183,7 @@ describe('otel-sysmon bridge', () => {
   });
 
   it('writes straight to a healthy Proton without touching the spool, grouping concurrent exports', async () => {
-    const inner = new SqliteBridgeSpool(join(dir, 'direct.db'), 10_000_000);
+    const inner = SqliteBridgeSpool.open(dir, 10_000_000);
     let appends = 0;
     const spool: BridgeSpool = {
       append: (batches, now) => {
@@ -215,7 +215,7 @@ describe('otel-sysmon bridge', () => {
 
   it('lands OTLP/HTTP exports the same way, and re-running the DDL is harmless', async () => {
     await startBridge();
-    const second = await startBridge({ spoolFile: join(dir, 'spool2.db') });
+    const second = await startBridge({ dataDir: mkdtempSync(join(dir, 'second-')) });
     expect((await exportOnce(httpExporter(second), known)).code).toBe(ExportResultCode.SUCCESS);
     await waitFor(() => proton.rows('cpu_metrics').length === 2, { what: 'cpu rows' });
     expect(proton.rows('otel_metrics')).toHaveLength(7);

@@ -1,11 +1,13 @@
+import Database from 'better-sqlite3';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SpoolFullError, SqliteBridgeSpool } from '../../src/bridge/spool.js';
+import { storePath } from '../../src/store/store.js';
 
 let dir: string;
-const open = (maxBytes = 1_000_000) => new SqliteBridgeSpool(join(dir, 'spool.db'), maxBytes);
+const open = (maxBytes = 1_000_000) => SqliteBridgeSpool.open(dir, maxBytes);
 
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'sysmon-bridge-spool-'));
@@ -70,5 +72,19 @@ describe('SqliteBridgeSpool', () => {
     expect(spool.expire(6000)).toEqual({ records: 1, rows: 1 });
     expect(spool.stats()).toMatchObject({ records: 0, rows: 0, bytes: 0, deadRecords: 1 });
     spool.close();
+  });
+
+  it('lives in the agent store of the data directory', () => {
+    const spool = SqliteBridgeSpool.open(dir, 1_000_000);
+    spool.append([{ stream: 'cpu_metrics', text: '[1],[2]', count: 2 }], 1000);
+    spool.close();
+    const store = new Database(storePath(dir), { readonly: true });
+    expect(store.prepare('SELECT key, items, created_at FROM bridge_spool').all()).toEqual([
+      { key: 'cpu_metrics', items: 2, created_at: 1000 },
+    ]);
+    store.close();
+    const reopened = SqliteBridgeSpool.open(dir, 1_000_000);
+    expect(reopened.oldest('cpu_metrics', 10).map((r) => r.text)).toEqual(['[1],[2]']);
+    reopened.close();
   });
 });

@@ -3,7 +3,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { OtlpConfig } from '../../src/telemetry/otlp-exporter.js';
+import type { OtlpConfig } from '../../src/telemetry/otlp-config.js';
 import { createLogger, type Logger } from '../../src/log.js';
 import { encodeMetricsRequest } from '../../src/otlp/proto.js';
 import { type Db, openStore, storePath } from '../../src/store/store.js';

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { BuildRepo } from '../../src/store/builds.js';
+import { DurableQueue } from '../../src/store/durable-queue.js';
 import { MIGRATIONS } from '../../src/store/migrations.js';
 import { purgeSnapshots } from '../../src/store/retention.js';
 import { type Db, migrate, openStore, StoreError, storePath } from '../../src/store/store.js';
@@ -127,5 +128,51 @@ describe('snapshot retention', () => {
     abort.abort();
     expect(await purgeSnapshots(repo, 1_000, { batch: 10, signal: abort.signal })).toBe(0);
     expect(await purgeSnapshots(repo, 1_000, { batch: 10 })).toBe(100);
+  });
+});
+
+// The durable queue both spools share: partitions read oldest first, item counts, totals across a
+// reopen, counted trims.
+const text = (s: string) => Buffer.from(s);
+const bodies = (entries: { body: Buffer }[]) => entries.map((e) => e.body.toString());
+
+describe('DurableQueue', () => {
+  it('reads each key oldest first up to a number of items, lists keys by their oldest entry, keeps totals across a reopen', () => {
+    const q = new DurableQueue(db, 'bridge_spool');
+    q.push({ key: 'b', items: 3, createdAt: 200, body: text('b1') }, { key: 'a', items: 2, createdAt: 200, body: text('a1') });
+    q.push({ key: 'a', items: 2, createdAt: 100, body: text('a0') });
+    q.push({ key: 'a', items: 2, createdAt: 300, body: text('a2') });
+    expect(q.keys()).toEqual(['a', 'b']);
+    expect(bodies(q.oldestOf('a', 4))).toEqual(['a0', 'a1']);
+    expect(bodies(q.oldestOf('a', 5))).toEqual(['a0', 'a1']);
+    expect(bodies(q.oldestOf('b', 1))).toEqual(['b1']);
+    expect(q.oldestOf('c', 10)).toEqual([]);
+    expect(q.totals).toEqual({ entries: 4, items: 9, bytes: 8 });
+    // Another queue in the same store is a separate table.
+    expect(new DurableQueue(db, 'export_spool').empty).toBe(true);
+
+    db.close();
+    db = openStore(storePath(dir));
+    const again = new DurableQueue(db, 'bridge_spool');
+    expect(again.totals).toEqual({ entries: 4, items: 9, bytes: 8 });
+    const [a0] = again.oldestOf('a', 1);
+    expect(a0).toMatchObject({ key: 'a', items: 2, createdAt: 100 });
+    expect(again.remove([a0.id, a0.id])).toEqual({ entries: 1, items: 2 });
+    expect(again.keys()).toEqual(['b', 'a']);
+    expect(again.totals).toEqual({ entries: 3, items: 7, bytes: 6 });
+  });
+
+  it('trims by age then by bytes, counting entries and items, never the one kept', () => {
+    const q = new DurableQueue(db, 'bridge_spool');
+    const ids = q.push(
+      ...Array.from({ length: 6 }, (_, i) => ({ key: i % 2 ? 'odd' : 'even', items: i + 1, createdAt: 1000 * i, body: text('0123456789') })),
+    );
+    const trimmed = q.trim({ maxBytes: 25, maxAgeMs: 3500 }, 5000, ids[2]);
+    // Age: entries 0 and 1 (items 1 + 2); bytes: 3 and 4 (items 4 + 5) go, 2 is kept, 5 is the newest.
+    expect(trimmed).toEqual({ age: { entries: 2, items: 3 }, bytes: { entries: 2, items: 9 } });
+    expect(q.totals).toEqual({ entries: 2, items: 9, bytes: 20 });
+    expect([q.get(ids[2]), q.get(ids[5])].every(Boolean)).toBe(true);
+    expect(q.expire(10_000)).toEqual({ entries: 2, items: 9 });
+    expect(q.empty).toBe(true);
   });
 });
