@@ -1,89 +1,61 @@
 // otel-sysmon vs @opentelemetry/host-metrics, side by side in one run:
-// 1. in-process: CPU and wall time per full collection, same MeterProvider + manual reader set-up;
+// 1. in-process: CPU and wall time per full collection, same MeterProvider + manual reader set-up, each
+//    side in its own process (bench/collection-subject.ts) so neither pays for the other's garbage;
 // 2. whole processes over the same 10 s at a 20 ms cadence, CPU from /proc/<pid>/stat.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { HostMetrics } from '@opentelemetry/host-metrics';
-import { MeterProvider, type ResourceMetrics } from '@opentelemetry/sdk-metrics';
-import { hostCollectionFor } from '../src/collectors/index.js';
-import { loadConfig } from '../src/config/load.js';
-import { registerCatalogueInstruments } from '../src/telemetry/instruments.js';
-import { PullReader } from '../src/telemetry/prometheus-endpoint.js';
-import { cpuMs, fmt, median } from './stats.js';
+import { fmt, median } from './stats.js';
 import type { Benchmark } from './types.js';
 
 const ROUNDS = 7;
 const PER_ROUND = 200;
+/** Each side runs this many times, alternating which goes first. */
+const REPEATS = 3;
 
-function countPoints(rm: ResourceMetrics): number {
-  let n = 0;
-  for (const s of rm.scopeMetrics) for (const m of s.metrics) n += m.dataPoints.length;
-  return n;
+const SUBJECTS = ['otel-sysmon', 'host-metrics'] as const;
+type SubjectName = (typeof SUBJECTS)[number];
+
+interface SubjectRun {
+  readonly cpuMs: number[];
+  readonly wallMs: number[];
+  readonly points: number;
 }
 
-interface Subject {
-  readonly name: string;
-  collect(): Promise<number>;
+function runSubject(root: string, name: SubjectName): SubjectRun {
+  const r = spawnSync(process.execPath, [join(root, 'dist/bench/collection-subject.js'), name, String(ROUNDS), String(PER_ROUND)], {
+    encoding: 'utf8',
+    timeout: 300_000,
+  });
+  if (r.status !== 0) throw new Error(`${name} subject failed: ${r.stderr}`);
+  const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { cpuMs?: number; wallMs?: number; points?: number });
+  const rounds = lines.filter((l) => l.cpuMs !== undefined);
+  return { cpuMs: rounds.map((l) => l.cpuMs!), wallMs: rounds.map((l) => l.wallMs!), points: lines.at(-1)!.points! };
 }
 
-async function sysmonSubject(): Promise<Subject> {
-  const host = hostCollectionFor(loadConfig({ argv: {}, env: {} }));
-  const reader = new PullReader();
-  const provider = new MeterProvider({ readers: [reader] });
-  let latest = await host.collect();
-  registerCatalogueInstruments(provider.getMeter('bench'), () => latest.points);
-  return {
-    name: 'otel-sysmon',
-    async collect() {
-      latest = await host.collect();
-      return countPoints((await reader.collect()).resourceMetrics);
-    },
-  };
-}
-
-function hostMetricsSubject(): Subject {
-  const reader = new PullReader();
-  const provider = new MeterProvider({ readers: [reader] });
-  new HostMetrics({ meterProvider: provider, name: 'bench' }).start();
-  return {
-    name: '@opentelemetry/host-metrics',
-    async collect() {
-      return countPoints((await reader.collect()).resourceMetrics);
-    },
-  };
-}
-
-async function measureInProcess(): Promise<void> {
-  const subjects = [await sysmonSubject(), hostMetricsSubject()];
-  const cpu = new Map<string, number[]>(subjects.map((s) => [s.name, []]));
-  const wall = new Map<string, number[]>(subjects.map((s) => [s.name, []]));
-  const points = new Map<string, number>();
-  for (const s of subjects) for (let i = 0; i < 20; i++) points.set(s.name, await s.collect());
-  for (let round = 0; round < ROUNDS; round++) {
-    // Alternate the order each round so neither side always runs on a warmer cache.
-    const order = round % 2 ? [...subjects].reverse() : subjects;
-    for (const s of order) {
-      const c0 = cpuMs();
-      const w0 = performance.now();
-      for (let i = 0; i < PER_ROUND; i++) await s.collect();
-      cpu.get(s.name)!.push((cpuMs() - c0) / PER_ROUND);
-      wall.get(s.name)!.push((performance.now() - w0) / PER_ROUND);
+async function measureInProcess(root: string): Promise<void> {
+  const cpu: Record<SubjectName, number[]> = { 'otel-sysmon': [], 'host-metrics': [] };
+  const wall: Record<SubjectName, number[]> = { 'otel-sysmon': [], 'host-metrics': [] };
+  const points: Partial<Record<SubjectName, number>> = {};
+  for (let repeat = 0; repeat < REPEATS; repeat++) {
+    for (const name of repeat % 2 ? [...SUBJECTS].reverse() : SUBJECTS) {
+      const run = runSubject(root, name);
+      cpu[name].push(...run.cpuMs);
+      wall[name].push(...run.wallMs);
+      points[name] = run.points;
     }
   }
-  const [ours, theirs] = subjects.map((s) => s.name);
-  for (const s of subjects) {
+  for (const name of SUBJECTS) {
     process.stdout.write(
-      `${s.name.padEnd(28)} CPU ${fmt(median(cpu.get(s.name)!))} ms/collection  wall ${fmt(median(wall.get(s.name)!))} ms  points ${points.get(s.name)}\n`,
+      `${name.padEnd(14)} CPU ${fmt(median(cpu[name]))} ms/collection  wall ${fmt(median(wall[name]))} ms  points ${points[name]}\n`,
     );
   }
-  const ratio = median(cpu.get(ours)!) / median(cpu.get(theirs)!);
+  const ratio = median(cpu['otel-sysmon']) / median(cpu['host-metrics']);
   process.stdout.write(
-    `in-process CPU ratio otel-sysmon/host-metrics: ${fmt(ratio)} (${fmt(1 / ratio, 1)}x cheaper), medians of ${ROUNDS} rounds x ${PER_ROUND}\n`,
+    `in-process CPU ratio otel-sysmon/host-metrics: ${fmt(ratio)} (${fmt(1 / ratio, 1)}x cheaper); medians of ${REPEATS} processes x ${ROUNDS} rounds x ${PER_ROUND} collections each\n`,
   );
 }
 
@@ -93,12 +65,11 @@ function procCpuSeconds(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
-async function measureProcesses(): Promise<void> {
+async function measureProcesses(root: string): Promise<void> {
   if (process.platform !== 'linux') {
     process.stdout.write('process comparison needs /proc: skipped on this platform\n');
     return;
   }
-  const root = fileURLToPath(new URL('../../', import.meta.url));
   const dataDir = mkdtempSync(join(tmpdir(), 'sysmon-bench-'));
   const children = [
     {
@@ -127,8 +98,9 @@ const benchmark: Benchmark = {
   name: 'collection',
   description: 'CPU per full host collection, otel-sysmon vs @opentelemetry/host-metrics',
   async run() {
-    await measureInProcess();
-    await measureProcesses();
+    const root = fileURLToPath(new URL('../../', import.meta.url));
+    await measureInProcess(root);
+    await measureProcesses(root);
   },
 };
 

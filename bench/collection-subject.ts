@@ -1,0 +1,48 @@
+// One side of the in-process comparison, run in its own process so neither side pays for the other's
+// garbage: `node dist/bench/collection-subject.js otel-sysmon|host-metrics ROUNDS PER_ROUND` prints one
+// JSON line per round ({cpuMs, wallMs} per collection) and a last line with the point count.
+import { performance } from 'node:perf_hooks';
+import { HostMetrics } from '@opentelemetry/host-metrics';
+import { MeterProvider, type ResourceMetrics } from '@opentelemetry/sdk-metrics';
+import { hostCollectionFor } from '../src/collectors/index.js';
+import { loadConfig } from '../src/config/load.js';
+import { registerCatalogueInstruments } from '../src/telemetry/instruments.js';
+import { PullReader } from '../src/telemetry/prometheus-endpoint.js';
+import { cpuMs } from './stats.js';
+
+function countPoints(rm: ResourceMetrics): number {
+  let n = 0;
+  for (const s of rm.scopeMetrics) for (const m of s.metrics) n += m.dataPoints.length;
+  return n;
+}
+
+/** One full collection: read the sources and let the SDK collect them through the same reader set-up. */
+async function subject(name: string): Promise<() => Promise<number>> {
+  const reader = new PullReader();
+  const provider = new MeterProvider({ readers: [reader] });
+  if (name === 'host-metrics') {
+    new HostMetrics({ meterProvider: provider, name: 'bench' }).start();
+    return async () => countPoints((await reader.collect()).resourceMetrics);
+  }
+  const host = hostCollectionFor(loadConfig({ argv: {}, env: {} }));
+  let latest = await host.collect();
+  registerCatalogueInstruments(provider.getMeter('bench'), () => latest.points);
+  return async () => {
+    latest = await host.collect();
+    return countPoints((await reader.collect()).resourceMetrics);
+  };
+}
+
+const [name = 'otel-sysmon', rounds = '7', perRound = '200'] = process.argv.slice(2);
+const collect = await subject(name);
+let points = 0;
+for (let i = 0; i < 20; i++) points = await collect();
+for (let r = 0; r < Number(rounds); r++) {
+  const c0 = cpuMs();
+  const w0 = performance.now();
+  for (let i = 0; i < Number(perRound); i++) await collect();
+  const n = Number(perRound);
+  process.stdout.write(JSON.stringify({ cpuMs: (cpuMs() - c0) / n, wallMs: (performance.now() - w0) / n }) + '\n');
+}
+process.stdout.write(JSON.stringify({ points }) + '\n');
+process.exit(0);
