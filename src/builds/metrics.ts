@@ -1,7 +1,7 @@
 // The build catalogue metrics: observable points from the tracker at every collection, and the
 // cicd.pipeline.run.duration histogram recorded as builds finish.
 import type { Histogram } from '@opentelemetry/api';
-import type { Producer } from '../agent/types.js';
+import type { AgentContext, Producer } from '../agent/types.js';
 import type { Build } from '../store/builds.js';
 import type { BuildService } from './service.js';
 
@@ -28,6 +28,12 @@ export function buildsProducer(service: BuildService): Producer {
 
 /** CICD semconv result values for the builds that ran. */
 const RESULT = { success: 'success', failed: 'failure' } as const;
+
+/** Records each finished build's duration in the catalogue histogram. */
+export function durationRecorder(agent: Pick<AgentContext, 'histogram'>): (build: Build) => void {
+  const histogram = agent.histogram('cicd.pipeline.run.duration');
+  return (build) => recordDuration(histogram, build);
+}
 
 export function recordDuration(histogram: Histogram, build: Build): void {
   if ((build.status !== 'success' && build.status !== 'failed') || build.startedAt === null || build.finishedAt === null) {

@@ -8,7 +8,7 @@ import { BuildRepo } from '../store/builds.js';
 import { purgeSnapshots } from '../store/retention.js';
 import type { StoreModule } from '../store/store.js';
 import { buildJson } from './json.js';
-import { buildsProducer, recordDuration } from './metrics.js';
+import { buildsProducer, durationRecorder } from './metrics.js';
 import { formatMonitor, formatSummary, MONITOR_FILE, SUMMARY_FILE, writeFileAtomic } from './monitor-file.js';
 import { registerBuildRoutes } from './routes.js';
 import { BuildService } from './service.js';
@@ -89,11 +89,10 @@ export function createBuildsModule(deps: BuildsModuleDeps): BuildsModule {
     writeMonitorFiles,
     async start(ctx) {
       agent = ctx;
-      const histogram = ctx.histogram('cicd.pipeline.run.duration');
       service = new BuildService(new BuildRepo(deps.store.db), {
         maxWorkers: ctx.config.maxWorkers,
         runIdleTimeoutMs: ctx.config.runIdleTimeout,
-        onFinished: (b) => recordDuration(histogram, b),
+        onFinished: durationRecorder(ctx),
       });
       const s = service;
       registerBuildRoutes(deps.api, s);

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { CATALOGUE, metricDef } from '../../src/catalogue.js';
 import { prometheusLabel, prometheusName, prometheusNameIndex, prometheusSeriesNames } from '../../src/prometheus-names.js';
@@ -56,5 +57,12 @@ describe('the catalogue', () => {
     const names = CATALOGUE.map((d) => d.name);
     expect(new Set(names).size).toBe(names.length);
     for (const n of names) expect(n).toMatch(/^[a-zA-Z][a-zA-Z0-9_.\-/]{0,254}$/);
+  });
+});
+
+describe('a metric leads to its source file', () => {
+  it.each(CATALOGUE.map((d) => [d.name, d.module]))('%s is produced in %s', (name, module) => {
+    const text = readFileSync(new URL(`../../${module}`, import.meta.url), 'utf8');
+    expect(text).toContain(`'${name}'`);
   });
 });
