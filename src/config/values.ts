@@ -1,5 +1,6 @@
 // Pure value parsers for configuration (text in, typed value out). Each throws ValueError with
 // what was expected, so the loader can name the key and the source in one line.
+import { setOwn } from '../util/own-property.js';
 
 export class ValueError extends Error {
   constructor(readonly expected: string) {
@@ -135,7 +136,7 @@ export function parseKeyValues(raw: string): Record<string, string> {
     } catch {
       throw new ValueError('key=value pairs with percent-encoded values');
     }
-    out[key] = value;
+    setOwn(out, key, value);
   }
   return out;
 }

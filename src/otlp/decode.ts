@@ -13,6 +13,7 @@ import type {
   PlainScopeMetrics,
   Temporality,
 } from './plain.js';
+import { setOwn } from '../util/own-property.js';
 
 /** Thrown for bytes that are not a valid ExportMetricsServiceRequest/Response. */
 export class OtlpDecodeError extends Error {
@@ -250,7 +251,7 @@ function keyValue(r: Reader, end: number, into: Attributes): void {
     }
   }
   r.pos = end;
-  into[key] = value;
+  setOwn(into, key, value);
 }
 
 /** A message whose field `field` is repeated KeyValue, e.g. KeyValueList, or the attributes of a Resource. */

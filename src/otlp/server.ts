@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { gunzipSync, inflateSync } from 'node:zlib';
 import type { ListenAddress } from '../config/values.js';
 import { listenOn } from '../util/listen.js';
+import { setOwn } from '../util/own-property.js';
 import type { PlainRequest } from './plain.js';
 import {
   decodeMetricsRequest,
@@ -92,14 +93,14 @@ const DEFAULT_MAX_BODY = 32 * 1024 * 1024;
 
 function metadataHeaders(md: grpc.Metadata): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [key, value] of Object.entries(md.getMap())) out[key] = typeof value === 'string' ? value : value.toString('base64');
+  for (const [key, value] of Object.entries(md.getMap())) setOwn(out, key, typeof value === 'string' ? value : value.toString('base64'));
   return out;
 }
 
 function httpHeaders(req: IncomingMessage): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [key, value] of Object.entries(req.headers)) {
-    if (value !== undefined) out[key] = Array.isArray(value) ? value.join(', ') : value;
+    if (value !== undefined) setOwn(out, key, Array.isArray(value) ? value.join(', ') : value);
   }
   return out;
 }

@@ -1,7 +1,6 @@
 // A real OTLP metrics receiver for tests, on 127.0.0.1 (port 0 by default): gRPC and HTTP/protobuf,
 // recording every decoded request with its arrival time, with fault modes (down/up on the same port,
 // hang, a given gRPC or HTTP status, partial success) and optional TLS / mTLS.
-import type { ListenAddress } from '../../src/config/values.js';
 import type { Attributes, PlainHistogramPoint, PlainMetric, PlainRequest, Temporality } from '../../src/otlp/plain.js';
 import { countDataPoints } from '../../src/otlp/proto.js';
 import { createOtlpServer, type OtlpReply, type OtlpServer, type OtlpTlsOptions } from '../../src/otlp/server.js';
@@ -44,17 +43,28 @@ const HTTP_TO_GRPC: Record<number, number> = { 400: 3, 401: 16, 403: 7, 404: 12,
 export class OtlpReceiver {
   readonly requests: ReceivedRequest[] = [];
   private mode: ReceiverMode = { kind: 'ok' };
-  private readonly server: OtlpServer;
+  private server: OtlpServer;
+  private started = false;
   private readonly scheme: 'http' | 'https';
   private readonly host: string;
 
-  constructor(options: ReceiverOptions = {}) {
+  constructor(private readonly options: ReceiverOptions = {}) {
     this.host = options.host ?? '127.0.0.1';
     this.scheme = options.tls ? 'https' : 'http';
-    const address: ListenAddress = { host: this.host, port: 0 };
-    this.server = createOtlpServer({
-      grpc: options.grpc === false ? undefined : address,
-      http: options.http === false ? undefined : address,
+    this.server = this.createServer();
+  }
+
+  /**
+   * The ports are random but below the kernel's ephemeral range (32768+): the receiver goes down and
+   * comes back on the same ports, and in the meantime any port-0 bind of a parallel test could take a
+   * port from the ephemeral range, never one below it.
+   */
+  private createServer(): OtlpServer {
+    const options = this.options;
+    const port = () => 20_000 + Math.floor(Math.random() * 12_000);
+    return createOtlpServer({
+      grpc: options.grpc === false ? undefined : { host: this.host, port: port() },
+      http: options.http === false ? undefined : { host: this.host, port: port() },
       tls: options.tls,
       handle: (exp) => {
         const reply = this.reply();
@@ -98,8 +108,21 @@ export class OtlpReceiver {
 
   /** Starts listening (first call picks free ports; later calls reuse them: "collector back up"). */
   async start(): Promise<this> {
-    await this.server.start();
-    return this;
+    if (this.started) {
+      await this.server.start();
+      return this;
+    }
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.server.start();
+        this.started = true;
+        return this;
+      } catch (err) {
+        await this.server.stop();
+        if (attempt >= 20) throw err;
+        this.server = this.createServer();
+      }
+    }
   }
 
   /** Stops listening and drops connections and pending calls ("collector down"). */

@@ -230,6 +230,41 @@ describe('round trip of plain requests', () => {
   });
 });
 
+describe('attribute names are data', () => {
+  it('keeps an attribute named __proto__ as a property, leaving the prototype alone', () => {
+    const req: PlainRequest = {
+      resourceMetrics: [
+        {
+          resource: JSON.parse('{"__proto__": "r", "host.name": "h"}'),
+          schemaUrl: '',
+          scopeMetrics: [
+            {
+              scope: { name: 's', version: '', attributes: {} },
+              schemaUrl: '',
+              metrics: [
+                {
+                  name: 'g',
+                  description: '',
+                  unit: '1',
+                  type: 'gauge',
+                  points: [{ attributes: JSON.parse('{"__proto__": ["x"]}'), startTimeUnixNano: 0n, timeUnixNano: 1n, value: 1, valueType: 'double', flags: 0 }],
+                },
+              ],
+            },
+          ],
+        },
+      ],
+    };
+    const decoded = decodeMetricsRequest(encodeMetricsRequest(req));
+    const resource = decoded.resourceMetrics[0].resource;
+    expect(Object.getPrototypeOf(resource)).toBe(Object.prototype);
+    expect(Object.keys(resource)).toEqual(['__proto__', 'host.name']);
+    const attrs = (decoded.resourceMetrics[0].scopeMetrics[0].metrics[0] as { points: { attributes: object }[] }).points[0].attributes;
+    expect(Object.getOwnPropertyDescriptor(attrs, '__proto__')?.value).toEqual(['x']);
+    expect(Object.getPrototypeOf(attrs)).toBe(Object.prototype);
+  });
+});
+
 describe('responses', () => {
   it('encodes partial success the official deserializer reads back', () => {
     const bytes = encodeMetricsResponse({ partialSuccess: { rejectedDataPoints: 12, errorMessage: 'bad points' } });
