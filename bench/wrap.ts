@@ -4,6 +4,7 @@ import { spawn } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import { ProcessTree } from '../src/builds/proc-tree.js';
 import { TreeMeter } from '../src/builds/tree-meter.js';
+import { median } from './stats.js';
 import type { Benchmark } from './types.js';
 
 const ROUNDS = 7;
@@ -39,11 +40,10 @@ async function run(): Promise<void> {
       perSampleMs.push((used.user + used.system) / 1000 / SAMPLES_PER_ROUND);
       await new Promise((r) => setTimeout(r, 20));
     }
-    perSampleMs.sort((a, b) => a - b);
-    const median = perSampleMs[Math.floor(perSampleMs.length / 2)];
+    const med = median(perSampleMs);
     console.log(
-      `wrap sampler: tree of ${size} processes: median ${median.toFixed(2)} ms CPU per sample ` +
-        `(rounds ${perSampleMs.map((x) => x.toFixed(2)).join(', ')}) = ${(median / 10).toFixed(3)} % of one core at 1 s (target < 1 %)`,
+      `wrap sampler: tree of ${size} processes: median ${med.toFixed(2)} ms CPU per sample ` +
+        `(rounds ${perSampleMs.map((x) => x.toFixed(2)).join(', ')}) = ${(med / 10).toFixed(3)} % of one core at 1 s (target < 1 %)`,
     );
   } finally {
     process.kill(-root.pid!, 'SIGKILL');

@@ -5,9 +5,9 @@ import type { Histogram } from '@opentelemetry/api';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { MeterProvider, type MetricReader, type PushMetricExporter, type ResourceMetrics } from '@opentelemetry/sdk-metrics';
 import type { MetricName } from '../catalogue.js';
-import { HostCollection } from '../collectors/collect.js';
+import { CollectionSink, HostCollection } from '../collectors/collect.js';
 import { hostCollectionFor, resolveHostPaths } from '../collectors/index.js';
-import type { Attributes, Collection, Collector, Point } from '../collectors/types.js';
+import type { Collection, Collector, Point } from '../collectors/types.js';
 import type { LoadedConfig } from '../config/load.js';
 import type { Logger } from '../log.js';
 import { ConsoleTableExporter } from '../telemetry/console-exporter.js';
@@ -144,15 +144,7 @@ export class Agent implements AgentContext {
   /** Runs one collection now: host collectors, producers, listeners, then one export per push reader. */
   async collectOnce(): Promise<Collection> {
     const collection = await this.host.collect();
-    const points = collection.points as Map<MetricName, Point[]>;
-    const sink = {
-      add(metric: MetricName, value: number, attributes: Attributes = {}) {
-        if (!Number.isFinite(value)) return;
-        let list = points.get(metric);
-        if (!list) points.set(metric, (list = []));
-        list.push({ attributes, value });
-      },
-    };
+    const sink = new CollectionSink(collection.points as Map<MetricName, Point[]>);
     for (const producer of this.producers) {
       try {
         await producer(sink, collection);

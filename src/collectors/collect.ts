@@ -84,8 +84,10 @@ class FileCache implements CollectContext {
   }
 }
 
-class CollectionSink implements PointSink {
-  readonly points = new Map<MetricName, Point[]>();
+/** Collects points by metric; the agent's producers add to a collection's map through one too. */
+export class CollectionSink implements PointSink {
+  constructor(readonly points = new Map<MetricName, Point[]>()) {}
+
   add(metric: MetricName, value: number, attributes: Attributes = {}): void {
     if (!Number.isFinite(value)) return;
     let list = this.points.get(metric);

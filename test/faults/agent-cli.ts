@@ -1,7 +1,7 @@
 // Fault tests drive the BUILT CLI (`npx tsc -p tsconfig.json`, or `npm test`'s pretest) as a real
 // process: SIGKILL, RSS and descriptors need one. Also: the collection timestamps in what a receiver
 // got, which is how the tests tell lost, duplicated and out-of-order collections apart.
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,8 +9,8 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll } from 'vitest';
 import { flattenMetrics, type OtlpReceiver, type ReceivedRequest, startOtlpReceiver } from '../helpers/otlp-receiver.js';
 import { waitFor } from '../helpers/wait.js';
+import { startCli } from '../support/cli.js';
 
-const BIN = fileURLToPath(new URL('../../bin/otel-sysmon.js', import.meta.url));
 export const BUILT = existsSync(fileURLToPath(new URL('../../dist/src/cli/main.js', import.meta.url)));
 
 export interface FaultBench {
@@ -53,30 +53,14 @@ export interface AgentProcess {
 
 const running = new Set<AgentProcess>();
 
-export interface StartOptions {
-  readonly env?: Record<string, string>;
-  /** Run as this uid/gid (root test runs drop privileges so chmod 000 means something). */
-  readonly uid?: number;
-}
-
 /** `otel-sysmon run …` with an environment free of the caller's OTEL_*, SYSMON_* and HOST_* variables. */
-export function startAgent(args: readonly string[], options: StartOptions = {}): AgentProcess {
-  const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !/^(OTEL_|SYSMON_|HOST_)/.test(k)) env[k] = v;
-  Object.assign(env, options.env);
-  const child = spawn(process.execPath, [BIN, 'run', '--api-listen', '127.0.0.1:0', ...args], {
-    env,
-    stdio: ['ignore', 'ignore', 'pipe'],
-    uid: options.uid,
-    gid: options.uid,
-  });
-  let stderr = '';
-  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+export function startAgent(args: readonly string[], options: { env?: Record<string, string>; uid?: number } = {}): AgentProcess {
+  const cli = startCli(['run', '--api-listen', '127.0.0.1:0', ...args], options.env, { isolated: true, uid: options.uid });
+  const { child, exited, stderr } = cli;
   const proc: AgentProcess = {
     child,
     pid: child.pid!,
-    stderr: () => stderr,
+    stderr,
     exited,
     rssKiB: () => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))![1]),
     openFds: () => readdirSync(`/proc/${child.pid}/fd`).length,
@@ -89,7 +73,7 @@ export function startAgent(args: readonly string[], options: StartOptions = {}):
       running.delete(proc);
       if (code === 'late') {
         child.kill('SIGKILL');
-        throw new Error(`agent did not exit within ${timeoutMs} ms of SIGTERM\n${stderr}`);
+        throw new Error(`agent did not exit within ${timeoutMs} ms of SIGTERM\n${stderr()}`);
       }
       return code;
     },

@@ -21,6 +21,8 @@ export function runCli(args: readonly string[], env: NodeJS.ProcessEnv = {}, tim
 
 export interface RunningCli {
   readonly child: ChildProcess;
+  /** Resolves with the exit code once the process has exited. */
+  readonly exited: Promise<number | null>;
   stderr(): string;
   stdout(): string;
   /** Resolves with the first stderr match of `re`, rejecting after `timeoutMs`. */
@@ -29,8 +31,23 @@ export interface RunningCli {
   stop(signal?: NodeJS.Signals, timeoutMs?: number): Promise<number | null>;
 }
 
-export function startCli(args: readonly string[], env: NodeJS.ProcessEnv = {}): RunningCli {
-  const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+export interface StartOptions {
+  /** Leave out the caller's OTEL_*, SYSMON_* and HOST_* variables, so only `env` configures the agent. */
+  readonly isolated?: boolean;
+  /** Run as this uid and gid (root test runs drop privileges so chmod 000 means something). */
+  readonly uid?: number;
+}
+
+export function startCli(args: readonly string[], env: NodeJS.ProcessEnv = {}, options: StartOptions = {}): RunningCli {
+  const base = options.isolated
+    ? Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(OTEL_|SYSMON_|HOST_)/.test(k)))
+    : process.env;
+  const child = spawn(process.execPath, [BIN, ...args], {
+    env: { ...base, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    uid: options.uid,
+    gid: options.uid,
+  });
   let out = '';
   let err = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
@@ -38,6 +55,7 @@ export function startCli(args: readonly string[], env: NodeJS.ProcessEnv = {}): 
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   return {
     child,
+    exited,
     stderr: () => err,
     stdout: () => out,
     waitFor(re, timeoutMs = 10_000) {
