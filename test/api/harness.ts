@@ -1,7 +1,6 @@
 // Starts the store, builds and API modules in-process on 127.0.0.1:0 with a temporary data dir.
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import type { Histogram } from '@opentelemetry/api';
 import type { AgentContext, Producer } from '../../src/agent/types.js';
@@ -98,11 +97,4 @@ export function snapshotBody(cpu: number, mem: number, at = new Date()): unknown
   return { type: 'cpu_snapshot', timestamp: at.toISOString(), data: { cpu_percent: cpu, memory_mb: mem } };
 }
 
-/** A loopback port nothing listens on (for "no agent answers"). */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  const port = (server.address() as { port: number }).port;
-  await new Promise((r) => server.close(r));
-  return port;
-}
+export { freePort } from '../support/ports.js';

@@ -3,7 +3,6 @@
 import { ExportResultCode } from '@opentelemetry/core';
 import { OTLPMetricExporter as GrpcExporter } from '@opentelemetry/exporter-metrics-otlp-grpc';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,6 +10,7 @@ import { FakeProton, startFakeProton } from '../helpers/fake-proton.js';
 import { collectOnce, exportOnce } from '../helpers/sdk-metrics.js';
 import { waitFor } from '../helpers/wait.js';
 import { runCli, startCli } from '../support/cli.js';
+import { freePort } from '../support/ports.js';
 
 let dir: string;
 let proton: FakeProton;
@@ -24,16 +24,6 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 describe('otel-sysmon bridge (built CLI)', () => {
   it('exits 2 with one line for a bad value', () => {

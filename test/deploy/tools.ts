@@ -2,7 +2,6 @@
 // says how to install them), bounded child processes and free loopback ports.
 import { spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { accessSync, constants, readdirSync, readFileSync, statSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { delimiter, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -69,17 +68,7 @@ export function run(
 }
 
 /** A port that was free on 127.0.0.1 a moment ago (the OS picks it). */
-export async function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolvePort(port));
-    });
-  });
-}
+export { freePort } from '../support/ports.js';
 
 /** Files under a repository directory whose names end with one of the suffixes, repository-relative. */
 export function filesUnder(dir: string, suffixes: readonly string[], exclude: readonly string[] = []): string[] {
