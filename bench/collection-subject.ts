@@ -6,7 +6,7 @@ import { HostMetrics } from '@opentelemetry/host-metrics';
 import { MeterProvider, type ResourceMetrics } from '@opentelemetry/sdk-metrics';
 import { hostCollectionFor } from '../src/collectors/index.js';
 import { loadConfig } from '../src/config/load.js';
-import { registerCatalogueInstruments } from '../src/telemetry/instruments.js';
+import { CatalogueProducer } from '../src/telemetry/catalogue-producer.js';
 import { PullReader } from '../src/telemetry/prometheus-endpoint.js';
 import { cpuMs } from './stats.js';
 
@@ -16,17 +16,20 @@ function countPoints(rm: ResourceMetrics): number {
   return n;
 }
 
-/** One full collection: read the sources and let the SDK collect them through the same reader set-up. */
+/**
+ * One full collection: read the sources and collect them through the same MeterProvider and reader
+ * set-up; host-metrics reports through SDK instruments, otel-sysmon through its catalogue producer.
+ */
 async function subject(name: string): Promise<() => Promise<number>> {
-  const reader = new PullReader();
-  const provider = new MeterProvider({ readers: [reader] });
   if (name === 'host-metrics') {
-    new HostMetrics({ meterProvider: provider, name: 'bench' }).start();
+    const reader = new PullReader();
+    new HostMetrics({ meterProvider: new MeterProvider({ readers: [reader] }), name: 'bench' }).start();
     return async () => countPoints((await reader.collect()).resourceMetrics);
   }
   const host = hostCollectionFor(loadConfig({ argv: {}, env: {} }));
   let latest = await host.collect();
-  registerCatalogueInstruments(provider.getMeter('bench'), () => latest.points);
+  const reader = new PullReader([new CatalogueProducer(() => latest, PullReader.temporality, { name: 'bench', version: '0' })]);
+  new MeterProvider({ readers: [reader] });
   return async () => {
     latest = await host.collect();
     return countPoints((await reader.collect()).resourceMetrics);

@@ -3,7 +3,7 @@
 import { mkdirSync } from 'node:fs';
 import type { Histogram } from '@opentelemetry/api';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import { MeterProvider, type MetricReader, type PushMetricExporter, type ResourceMetrics } from '@opentelemetry/sdk-metrics';
+import { MeterProvider, type MetricReader, type PushMetricExporter } from '@opentelemetry/sdk-metrics';
 import type { MetricName } from '../catalogue.js';
 import { CollectionSink, HostCollection } from '../collectors/collect.js';
 import { hostCollectionFor, resolveHostPaths } from '../collectors/index.js';
@@ -11,13 +11,16 @@ import type { Collection, Collector, Point } from '../collectors/types.js';
 import type { LoadedConfig } from '../config/load.js';
 import type { Logger } from '../log.js';
 import { ConsoleTableExporter } from '../telemetry/console-exporter.js';
-import { type CatalogueInstruments, registerCatalogueInstruments } from '../telemetry/instruments.js';
+import { CatalogueProducer, mergeSameScopes, type ProducerScope } from '../telemetry/catalogue-producer.js';
+import { type CatalogueInstruments, createCatalogueHistograms } from '../telemetry/instruments.js';
 import { type PrometheusEndpoint, PullReader, startPrometheusEndpoint } from '../telemetry/prometheus-endpoint.js';
-import { CollectionDrivenReader, type ExportOutcome } from '../telemetry/push-reader.js';
-import { dropUnobserved } from '../telemetry/unobserved.js';
+import { CollectionDrivenReader, type ExportOutcome, temporalityOf } from '../telemetry/push-reader.js';
 import { detectResource, type ResourceAttributes } from '../telemetry/resource.js';
 import { VERSION } from '../version.js';
 import type { AgentContext, AgentModule, Producer } from './types.js';
+
+/** The agent's metrics, observed and recorded, all go out under this scope. */
+const SCOPE: ProducerScope = { name: 'otel-sysmon', version: VERSION };
 
 export interface AgentOptions {
   readonly config: LoadedConfig;
@@ -77,31 +80,24 @@ export class Agent implements AgentContext {
       ? new HostCollection({ paths: resolveHostPaths(this.config), log: this.log, collectors: options.collectors })
       : hostCollectionFor(this.config, this.log);
 
+    // Each reader gets its own producer: temporality state (start times, delta baselines) is per reader.
+    const latest = (): Collection | undefined => this.last;
     const readers: MetricReader[] = [];
     for (const name of this.config.exporter) {
-      if (name === 'otlp') {
-        if (!options.otlpExporter) throw new Error('the otlp exporter needs an exporter instance (AgentOptions.otlpExporter)');
-        const reader = new CollectionDrivenReader(options.otlpExporter, this.config.exportTimeout, this.dropStale);
-        this.pushTargets.push({ name, reader });
-        readers.push(reader);
-      } else if (name === 'console') {
-        const reader = new CollectionDrivenReader(new ConsoleTableExporter(), this.config.exportTimeout, this.dropStale);
+      if (name === 'otlp' || name === 'console') {
+        const exporter = name === 'console' ? new ConsoleTableExporter() : options.otlpExporter;
+        if (!exporter) throw new Error('the otlp exporter needs an exporter instance (AgentOptions.otlpExporter)');
+        const producer = new CatalogueProducer(latest, temporalityOf(exporter), SCOPE);
+        const reader = new CollectionDrivenReader(exporter, this.config.exportTimeout, [producer], mergeSameScopes);
         this.pushTargets.push({ name, reader });
         readers.push(reader);
       } else if (name === 'prometheus') {
-        this.pullReader = new PullReader();
+        this.pullReader = new PullReader([new CatalogueProducer(latest, PullReader.temporality, SCOPE)]);
         readers.push(this.pullReader);
       }
     }
     this.provider = new MeterProvider({ resource: resourceFromAttributes(this.resource), readers });
-    this.instruments = registerCatalogueInstruments(this.provider.getMeter('otel-sysmon', VERSION), () => this.points());
-  }
-
-  /** Only what the latest collection observed is exported (see telemetry/unobserved.ts). */
-  private readonly dropStale = (metrics: ResourceMetrics): void => dropUnobserved(metrics, this.points());
-
-  private points(): ReadonlyMap<MetricName, readonly Point[]> {
-    return this.last?.points ?? new Map();
+    this.instruments = createCatalogueHistograms(this.provider.getMeter(SCOPE.name, SCOPE.version));
   }
 
   addProducer(producer: Producer): void {
@@ -126,7 +122,7 @@ export class Agent implements AgentContext {
       this.started.push(module);
     }
     if (this.pullReader) {
-      this.prometheus = await startPrometheusEndpoint(this.config.prometheusListen, this.pullReader, this.log, this.dropStale);
+      this.prometheus = await startPrometheusEndpoint(this.config.prometheusListen, this.pullReader, this.log);
       this.log.info('prometheus endpoint listening', { url: this.prometheus.url });
     }
     this.log.info('agent started', {

@@ -20,8 +20,17 @@ function single(c: Collection, name: MetricName): number | undefined {
   return p.length ? p[0].value : undefined;
 }
 
+// Builds and the quiet assessment both ask for the same collection's figures.
+const figuresByCollection = new WeakMap<Collection, HostFigures>();
+
 export function hostFigures(c: Collection | undefined): HostFigures {
   if (!c) return {};
+  let figures = figuresByCollection.get(c);
+  if (!figures) figuresByCollection.set(c, (figures = computeFigures(c)));
+  return figures;
+}
+
+function computeFigures(c: Collection): HostFigures {
   const blocked = points(c, 'system.process.count').find((p) => p.attributes['process.state'] === 'blocked');
   let used = 0;
   let total = 0;

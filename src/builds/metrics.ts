@@ -5,19 +5,28 @@ import type { AgentContext, Producer } from '../agent/types.js';
 import type { Build } from '../store/builds.js';
 import type { BuildService } from './service.js';
 
+// Attribute objects shared by every collection (exporters key series by attribute object first).
+const PENDING = { 'cicd.pipeline.run.state': 'pending' } as const;
+const EXECUTING = { 'cicd.pipeline.run.state': 'executing' } as const;
+const BUSY = { 'cicd.worker.state': 'busy' } as const;
+const AVAILABLE = { 'cicd.worker.state': 'available' } as const;
+const OUTCOME = {
+  success: { outcome: 'success' },
+  failed: { outcome: 'failed' },
+  ignored: { outcome: 'ignored' },
+  skipped: { outcome: 'skipped' },
+} as const;
+
 export function buildsProducer(service: BuildService): Producer {
   return (sink) => {
     const s = service.stats();
     const t = service.repo.totals();
-    sink.add('cicd.pipeline.run.active', s.waiting, { 'cicd.pipeline.run.state': 'pending' });
-    sink.add('cicd.pipeline.run.active', s.activeWorkers, { 'cicd.pipeline.run.state': 'executing' });
-    sink.add('cicd.worker.count', s.activeWorkers, { 'cicd.worker.state': 'busy' });
-    sink.add('cicd.worker.count', Math.max(0, s.dynMaxWorkers - s.activeWorkers), { 'cicd.worker.state': 'available' });
+    sink.add('cicd.pipeline.run.active', s.waiting, PENDING);
+    sink.add('cicd.pipeline.run.active', s.activeWorkers, EXECUTING);
+    sink.add('cicd.worker.count', s.activeWorkers, BUSY);
+    sink.add('cicd.worker.count', Math.max(0, s.dynMaxWorkers - s.activeWorkers), AVAILABLE);
     sink.add('sysmon.build.cpu.time', t.cpuSeconds);
-    sink.add('sysmon.build.count', t.success, { outcome: 'success' });
-    sink.add('sysmon.build.count', t.failed, { outcome: 'failed' });
-    sink.add('sysmon.build.count', t.ignored, { outcome: 'ignored' });
-    sink.add('sysmon.build.count', t.skipped, { outcome: 'skipped' });
+    for (const outcome of ['success', 'failed', 'ignored', 'skipped'] as const) sink.add('sysmon.build.count', t[outcome], OUTCOME[outcome]);
     sink.add('sysmon.build.rate', s.rate);
     sink.add('sysmon.build.impulse', s.impulse);
     sink.add('sysmon.build.queue', s.remaining);

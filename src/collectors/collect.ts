@@ -31,6 +31,26 @@ function describeReadError(file: string, err: unknown): Error {
   return new Error(`${file}: ${(err as Error).message}`);
 }
 
+/** Absolute paths of the files collectors name relative to procfs or sysfs, joined once. */
+class SourcePaths {
+  private readonly proc = new Map<string, string>();
+  private readonly sys = new Map<string, string>();
+
+  constructor(private readonly paths: HostPaths) {}
+
+  underProc(relative: string): string {
+    let path = this.proc.get(relative);
+    if (path === undefined) this.proc.set(relative, (path = join(this.paths.procfs, relative)));
+    return path;
+  }
+
+  underSys(relative: string): string {
+    let path = this.sys.get(relative);
+    if (path === undefined) this.sys.set(relative, (path = join(this.paths.sysfs, relative)));
+    return path;
+  }
+}
+
 class FileCache implements CollectContext {
   private readonly texts = new Map<string, string | Error>();
   private readonly memos = new Map<string, unknown>();
@@ -40,7 +60,16 @@ class FileCache implements CollectContext {
     readonly nowMs: number,
     readonly monoMs: number,
     private readonly files: KeptOpenFileReader,
+    private readonly sources: SourcePaths,
   ) {}
+
+  procPath(relative: string): string {
+    return this.sources.underProc(relative);
+  }
+
+  sysPath(relative: string): string {
+    return this.sources.underSys(relative);
+  }
 
   private read(path: string): string | Error {
     let text = this.texts.get(path);
@@ -56,19 +85,19 @@ class FileCache implements CollectContext {
   }
 
   readProc(relative: string): string {
-    const text = this.read(join(this.paths.procfs, relative));
+    const text = this.read(this.sources.underProc(relative));
     if (text instanceof Error) throw text;
     return text;
   }
 
   readSys(relative: string): string {
-    const text = this.read(join(this.paths.sysfs, relative));
+    const text = this.read(this.sources.underSys(relative));
     if (text instanceof Error) throw text;
     return text;
   }
 
   readSysOptional(relative: string): string | undefined {
-    const text = this.read(join(this.paths.sysfs, relative));
+    const text = this.read(this.sources.underSys(relative));
     if (text instanceof Error) {
       if (text.message.endsWith(': not found')) return undefined;
       throw text;
@@ -84,11 +113,14 @@ class FileCache implements CollectContext {
   }
 }
 
+/** One shared object for points without attributes (exporters key series by attribute object). */
+const NO_ATTRIBUTES: Attributes = Object.freeze({});
+
 /** Collects points by metric; the agent's producers add to a collection's map through one too. */
 export class CollectionSink implements PointSink {
   constructor(readonly points = new Map<MetricName, Point[]>()) {}
 
-  add(metric: MetricName, value: number, attributes: Attributes = {}): void {
+  add(metric: MetricName, value: number, attributes: Attributes = NO_ATTRIBUTES): void {
     if (!Number.isFinite(value)) return;
     let list = this.points.get(metric);
     if (!list) this.points.set(metric, (list = []));
@@ -106,11 +138,17 @@ export interface HostCollectorOptions {
 /** Runs all collectors for one collection and keeps the per-collector error counts. */
 export class HostCollection {
   private readonly errorCounts = new Map<string, number>();
+  private readonly errorAttributes = new Map<string, Attributes>();
   private readonly loggedErrors = new Map<string, string>();
   private readonly files = new KeptOpenFileReader();
+  private readonly sources: SourcePaths;
 
   constructor(private readonly options: HostCollectorOptions) {
-    for (const c of options.collectors) this.errorCounts.set(c.name, 0);
+    this.sources = new SourcePaths(options.paths);
+    for (const c of options.collectors) {
+      this.errorCounts.set(c.name, 0);
+      this.errorAttributes.set(c.name, { collector: c.name });
+    }
   }
 
   get collectors(): readonly Collector[] {
@@ -119,7 +157,7 @@ export class HostCollection {
 
   async collect(): Promise<Collection> {
     const nowMs = (this.options.clock ?? Date.now)();
-    const ctx = new FileCache(this.options.paths, nowMs, performance.now(), this.files);
+    const ctx = new FileCache(this.options.paths, nowMs, performance.now(), this.files, this.sources);
     const sink = new CollectionSink();
     const errors: CollectorError[] = [];
     for (const collector of this.options.collectors) {
@@ -141,7 +179,7 @@ export class HostCollection {
         }
       }
     }
-    for (const [collector, count] of this.errorCounts) sink.add('sysmon.collector.errors', count, { collector });
+    for (const [collector, count] of this.errorCounts) sink.add('sysmon.collector.errors', count, this.errorAttributes.get(collector));
     return { timeMs: nowMs, points: sink.points, errors };
   }
 

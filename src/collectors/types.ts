@@ -29,6 +29,10 @@ export interface CollectContext {
   readonly nowMs: number;
   /** Monotonic time of this collection, ms (performance.now()). */
   readonly monoMs: number;
+  /** The absolute path of a file under procfs (names the file in errors). */
+  procPath(relative: string): string;
+  /** The absolute path of a file under sysfs. */
+  sysPath(relative: string): string;
   /** Reads a file under procfs once per collection (later calls return the same text). */
   readProc(relative: string): string;
   /** Reads a file under sysfs once per collection. */

@@ -101,12 +101,18 @@ export function createSchedulerModule(deps: SchedulerModuleDeps): SchedulerModul
       const processCpu = new ProcessSampler();
       const groups = () => statsGroups({ assessment, apiStats: () => deps.api.requestStats(API_WINDOW_MS), scheduler: s }, processCpu);
       const h = new HistoryRecorder(new HistoryRepo(db), historySettings(config), clock, groups);
-      const diskFree = deps.diskFreePct ?? diskFreePercent;
+      const statDiskFree = deps.diskFreePct ?? diskFreePercent;
+      // Free space moves slowly: statfs at most once a second, however short the interval.
+      let disk: { atMs: number; pct: number | undefined } | undefined;
+      const diskFree = (atMs: number): number | undefined => {
+        if (!disk || Math.abs(atMs - disk.atMs) >= 1000) disk = { atMs, pct: statDiskFree(ctx.dataDir) };
+        return disk.pct;
+      };
       let lastState = m.current()?.state;
       let lastHistoryError: string | undefined;
 
       ctx.addProducer((sink, collection) => {
-        const a = m.observe({ collection, diskFreePct: diskFree(ctx.dataDir), api: deps.api.requestStats(API_WINDOW_MS) });
+        const a = m.observe({ collection, diskFreePct: diskFree(collection.timeMs), api: deps.api.requestStats(API_WINDOW_MS) });
         s.observe(m.view(clock.now())!);
         if (a.state !== lastState) {
           log.info('quiet state changed', { from: lastState ?? 'none', to: a.state, score: a.score, reasons: a.reasons.join('; ') });

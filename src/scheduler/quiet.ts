@@ -76,11 +76,13 @@ export class QuietMonitor {
   }
 }
 
+const STATE_ATTRIBUTES = Object.fromEntries(QUIET_STATES.map((state) => [state, { state }])) as Record<QuietState, { state: string }>;
+
 /** sysmon.quiet.score, and sysmon.quiet.state as 1 for the state in force and 0 for the others. */
 export function emitQuiet(sink: PointSink, a: Assessment | undefined): void {
   if (!a) return;
   sink.add('sysmon.quiet.score', a.score);
-  for (const state of QUIET_STATES) sink.add('sysmon.quiet.state', state === a.state ? 1 : 0, { state });
+  for (const state of QUIET_STATES) sink.add('sysmon.quiet.state', state === a.state ? 1 : 0, STATE_ATTRIBUTES[state]);
 }
 
 /** The seed's QuietAssessment as the API and history show it. */

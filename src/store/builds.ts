@@ -129,6 +129,9 @@ export class BuildRepo {
   private readonly insertSnapshot;
   private readonly updateAfterSnapshot;
   private readonly selectTotals;
+  private readonly dataVersion;
+  /** The totals row as last read, valid while this connection wrote nothing and no other committed. */
+  private totalsCache: { dataVersion: number; totals: BuildTotals } | undefined;
   private readonly selectSnapshots;
   private readonly selectByStatus;
   private readonly selectRecent;
@@ -164,6 +167,8 @@ export class BuildRepo {
     this.selectTotals = db.prepare<[], Record<string, number>>(
       'SELECT created, success, failed, ignored, skipped, build_time_ms, cpu_seconds, snapshots FROM build_totals WHERE id = 1',
     );
+    // Changes when another connection (wrap writing the store directly) commits; not on our own writes.
+    this.dataVersion = db.prepare<[], number>('PRAGMA data_version').pluck();
     this.selectSnapshots = db.prepare<[string, number], { timestamp: number; cpu_percent: number; memory_mb: number }>(
       'SELECT timestamp, cpu_percent, memory_mb FROM cpu_snapshots WHERE build_id = ? ORDER BY timestamp, id LIMIT ?',
     );
@@ -187,6 +192,7 @@ export class BuildRepo {
     this.txCreate = db.transaction((b: NewBuild, now: number): Build => {
       if (this.select.get(b.id)) throw new BuildConflictError(`a build with id ${JSON.stringify(b.id)} exists`, 'id');
       this.insert.run({ id: b.id, name: b.name, workerId: b.workerId ?? null, status: 'queued', now });
+      this.totalsChanged();
       bumpCreated.run();
       return toBuild(this.select.get(b.id)!);
     });
@@ -212,6 +218,7 @@ export class BuildRepo {
       const ran = (f.status === 'success' || f.status === 'failed') && row.started_at !== null;
       const buildTime = ran ? Math.max(0, now - row.started_at!) : 0;
       const cpu = f.cpuSeconds ?? row.cpu_seconds ?? row.cpu_seconds_integrated;
+      this.totalsChanged();
       bumpFinished.get(f.status)!.run(buildTime, cpu);
       return toBuild(this.select.get(id)!);
     });
@@ -235,7 +242,10 @@ export class BuildRepo {
         stored += 1;
         return undefined;
       });
-      if (stored > 0) bumpSnapshots.run(stored);
+      if (stored > 0) {
+        this.totalsChanged();
+        bumpSnapshots.run(stored);
+      }
       return results;
     });
   }
@@ -292,9 +302,16 @@ export class BuildRepo {
     return this.selectRecent.all(limit).map(toBuild);
   }
 
+  private totalsChanged(): void {
+    this.totalsCache = undefined;
+  }
+
+  /** All-time totals; the agent reads them every collection, so an unchanged row is not read again. */
   totals(): BuildTotals {
+    const dataVersion = this.dataVersion.get()!;
+    if (this.totalsCache?.dataVersion === dataVersion) return this.totalsCache.totals;
     const r = this.selectTotals.get()!;
-    return {
+    const totals: BuildTotals = {
       created: r.created,
       success: r.success,
       failed: r.failed,
@@ -304,6 +321,8 @@ export class BuildRepo {
       cpuSeconds: r.cpu_seconds,
       snapshots: r.snapshots,
     };
+    this.totalsCache = { dataVersion, totals };
+    return totals;
   }
 
   /** Deletes up to `batch` snapshots older than `cutoffMs`; returns how many went. */

@@ -1,54 +1,20 @@
-// Creates one OpenTelemetry instrument per catalogue metric, with the kind, unit and description the
-// catalogue gives. Observable instruments share ONE batch callback that reports the latest collection.
-import type { Histogram, Meter, Observable } from '@opentelemetry/api';
+// The catalogue's Histograms as OpenTelemetry instruments (recorded synchronously, e.g. build
+// durations). Every other catalogue metric is observed per collection and reported by
+// CatalogueProducer (catalogue-producer.ts).
+import type { Histogram, Meter } from '@opentelemetry/api';
 import { CATALOGUE, type MetricDef, type MetricName } from '../catalogue.js';
-import type { Point } from '../collectors/types.js';
-
-export type PointsByMetric = ReadonlyMap<MetricName, readonly Point[]>;
 
 export interface CatalogueInstruments {
   histogram(name: MetricName): Histogram;
 }
 
-function createObservable(meter: Meter, def: MetricDef): Observable {
-  const options = { unit: def.unit, description: def.description };
-  switch (def.instrument) {
-    case 'Counter':
-      return meter.createObservableCounter(def.name, options);
-    case 'UpDownCounter':
-      return meter.createObservableUpDownCounter(def.name, options);
-    default:
-      return meter.createObservableGauge(def.name, options);
-  }
-}
-
-/**
- * Registers every catalogue metric on the meter. `points()` is called once per reader collection and
- * returns the points to report (the agent's latest collection); metrics without points report nothing.
- */
-export function registerCatalogueInstruments(
-  meter: Meter,
-  points: () => PointsByMetric | Promise<PointsByMetric>,
-): CatalogueInstruments {
-  const observables = new Map<string, Observable>();
+export function createCatalogueHistograms(meter: Meter): CatalogueInstruments {
   const histograms = new Map<string, Histogram>();
   for (const def of CATALOGUE as readonly MetricDef[]) {
     if (def.instrument === 'Histogram') {
       histograms.set(def.name, meter.createHistogram(def.name, { unit: def.unit, description: def.description }));
-    } else {
-      observables.set(def.name, createObservable(meter, def));
     }
   }
-  meter.addBatchObservableCallback(
-    async (result) => {
-      for (const [name, list] of await points()) {
-        const observable = observables.get(name);
-        if (!observable) continue;
-        for (const p of list) result.observe(observable, p.value, p.attributes);
-      }
-    },
-    [...observables.values()],
-  );
   return {
     histogram(name) {
       const h = histograms.get(name);
@@ -57,4 +23,3 @@ export function registerCatalogueInstruments(
     },
   };
 }
-

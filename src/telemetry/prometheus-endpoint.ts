@@ -6,6 +6,7 @@ import {
   DataPointType,
   type HistogramMetricData,
   MetricReader,
+  type MetricProducer,
   type MetricData,
   type ResourceMetrics,
 } from '@opentelemetry/sdk-metrics';
@@ -20,8 +21,10 @@ const RESOURCE_LABELS = ['host.name'] as const;
 
 /** A reader that collects only when scraped; Prometheus wants cumulative values. */
 export class PullReader extends MetricReader {
-  constructor() {
-    super({ aggregationTemporalitySelector: () => AggregationTemporality.CUMULATIVE });
+  static readonly temporality = (): AggregationTemporality => AggregationTemporality.CUMULATIVE;
+
+  constructor(metricProducers: MetricProducer[] = []) {
+    super({ aggregationTemporalitySelector: PullReader.temporality, metricProducers });
   }
   protected override async onForceFlush(): Promise<void> {}
   protected override async onShutdown(): Promise<void> {}
@@ -112,7 +115,6 @@ export async function startPrometheusEndpoint(
   listen: ListenAddress,
   reader: PullReader,
   log: Logger,
-  prepare: (metrics: ResourceMetrics) => void = () => {},
 ): Promise<PrometheusEndpoint> {
   const server: Server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
@@ -131,7 +133,6 @@ export async function startPrometheusEndpoint(
     reader.collect().then(
       ({ resourceMetrics, errors }) => {
         for (const err of errors) log.warn('metric collection error during scrape', { error: String(err) });
-        prepare(resourceMetrics);
         res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' });
         res.end(req.method === 'HEAD' ? undefined : serializePrometheus(resourceMetrics));
       },

@@ -4,7 +4,9 @@
 // state accumulates until the next export), so a slow collector never delays collections.
 import { ExportResultCode } from '@opentelemetry/core';
 import {
+  AggregationTemporality,
   type AggregationTemporalitySelector,
+  type MetricProducer,
   MetricReader,
   type PushMetricExporter,
   type ResourceMetrics,
@@ -16,20 +18,26 @@ export interface ExportOutcome {
   readonly error?: Error;
 }
 
+/** The exporter's temporality choice (the SDK's default, cumulative, when it has none). */
+export function temporalityOf(exporter: PushMetricExporter): AggregationTemporalitySelector {
+  return exporter.selectAggregationTemporality?.bind(exporter) ?? (() => AggregationTemporality.CUMULATIVE);
+}
+
 export class CollectionDrivenReader extends MetricReader {
   private inFlight: Promise<ExportOutcome> | undefined;
 
   constructor(
     private readonly exporter: PushMetricExporter,
     private readonly timeoutMillis: number,
-    /** Adjusts collected metrics before export (the agent drops series it no longer observes). */
+    /** Adds metrics from outside the SDK's instruments (the agent's catalogue producer). */
+    metricProducers: MetricProducer[] = [],
+    /** Adjusts collected metrics before export (the agent merges its producers' scopes). */
     private readonly prepare: (metrics: ResourceMetrics) => void = () => {},
   ) {
     super({
-      aggregationTemporalitySelector: exporter.selectAggregationTemporality?.bind(exporter) as
-        | AggregationTemporalitySelector
-        | undefined,
+      aggregationTemporalitySelector: temporalityOf(exporter),
       aggregationSelector: exporter.selectAggregation?.bind(exporter),
+      metricProducers,
     });
   }
 

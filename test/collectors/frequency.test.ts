@@ -1,4 +1,4 @@
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
 import type { FrequencySourceName } from '../../src/config/options.js';
@@ -6,7 +6,8 @@ import { createFrequencySources, FrequencyCollector, registerFrequencySource } f
 import type { FrequencySourceOptions } from '../../src/collectors/frequency/registry.js';
 import { parseCpufreqKhz, SysfsFrequencySource } from '../../src/collectors/frequency/sysfs.js';
 import type { FrequencySource } from '../../src/collectors/frequency/types.js';
-import { parseCpuinfoMhz } from '../../src/collectors/linux/cpuinfo-parser.js';
+import { CpuinfoFrequencySource } from '../../src/collectors/frequency/cpuinfo.js';
+import { cpuinfoMhzWithoutAperfMperf, parseCpuinfoMhz } from '../../src/collectors/linux/cpuinfo-parser.js';
 import { onlineCpus } from '../../src/collectors/linux/procstat.js';
 import type { CollectContext, HostPaths } from '../../src/collectors/types.js';
 import { collectOnce, copyFixture, FIXTURES, fixturePaths, hostCollection, points, valueOf } from './fixture-host.js';
@@ -201,5 +202,97 @@ describe('frequency source registry', () => {
       { source: 'perf', ok: false, reason: 'implausible value NaN Hz' },
     ]);
     expect(collector.lastReports()[1].tried[1]).toEqual({ source: 'perf', ok: false, reason: 'implausible value -5 Hz' });
+  });
+});
+
+describe('cpuinfo: the fixed boot-time value is reused', () => {
+  const cleanups: (() => void)[] = [];
+  afterEach(() => cleanups.splice(0).forEach((c) => c()));
+
+  /** A context reading the tree's files, counting cpuinfo reads; monoMs is the caller's clock. */
+  function contextAt(paths: HostPaths, monoMs: number, reads: { n: number }): CollectContext {
+    const memos = new Map<string, unknown>();
+    return {
+      paths,
+      nowMs: monoMs,
+      monoMs,
+      procPath: (relative) => join(paths.procfs, relative),
+      sysPath: (relative) => join(paths.sysfs, relative),
+      readProc(relative) {
+        if (relative === 'cpuinfo') reads.n++;
+        return readFileSync(join(paths.procfs, relative), 'latin1');
+      },
+      readSys: (relative) => readFileSync(join(paths.sysfs, relative), 'latin1'),
+      readSysOptional: () => undefined,
+      memo<T>(key: string, compute: () => T): T {
+        if (!memos.has(key)) memos.set(key, compute());
+        return memos.get(key) as T;
+      },
+    };
+  }
+
+  function vmCopy(live: boolean, edit?: (root: string) => void) {
+    const host = copyFixture('vm');
+    cleanups.push(host.cleanup);
+    edit?.(host.root);
+    return { ...host, paths: { ...host.paths, live } };
+  }
+
+  function setMhz(paths: HostPaths, mhz: string): void {
+    const file = join(paths.procfs, 'cpuinfo');
+    writeFileSync(file, readFileSync(file, 'latin1').replace(/cpu MHz\s*:.*/g, `cpu MHz\t\t: ${mhz}`));
+  }
+
+  const mhzOf = (source: CpuinfoFrequencySource, ctx: CollectContext) => {
+    const r = source.read(ctx, [0]).get(0) as { hz?: number };
+    return r.hz;
+  };
+
+  test('the parser tells x86 cpuinfo without APERF/MPERF apart', () => {
+    const text = (name: string) => readFileSync(join(FIXTURES, name, 'proc/cpuinfo'), 'latin1');
+    expect(cpuinfoMhzWithoutAperfMperf(text('vm'))).toBe(true);
+    expect(cpuinfoMhzWithoutAperfMperf(text('bare-metal'))).toBe(false);
+    expect(cpuinfoMhzWithoutAperfMperf(text('aarch64'))).toBe(false);
+  });
+
+  test('a live kernel without APERF/MPERF or cpufreq: read once, reused for a minute, then read again', () => {
+    const { paths } = vmCopy(true);
+    const source = new CpuinfoFrequencySource();
+    const reads = { n: 0 };
+    expect(mhzOf(source, contextAt(paths, 0, reads))).toBe(2_596_146_000);
+    setMhz(paths, '3000.000');
+    expect(mhzOf(source, contextAt(paths, 30_000, reads))).toBe(2_596_146_000);
+    expect(reads.n).toBe(1);
+    expect(mhzOf(source, contextAt(paths, 61_000, reads))).toBe(3_000_000_000);
+    expect(reads.n).toBe(2);
+  });
+
+  test('read every collection with APERF/MPERF, with a cpufreq policy, or from a tree that is not the live host', () => {
+    const cases = [
+      vmCopy(false),
+      vmCopy(true, (root) => {
+        const file = join(root, 'proc/cpuinfo');
+        writeFileSync(file, readFileSync(file, 'latin1').replace(/^flags\s*:/gm, '$& aperfmperf'));
+      }),
+      vmCopy(true, (root) => mkdirSync(join(root, 'sys/devices/system/cpu/cpu1/cpufreq'), { recursive: true })),
+    ];
+    for (const { paths } of cases) {
+      const source = new CpuinfoFrequencySource();
+      const reads = { n: 0 };
+      expect(mhzOf(source, contextAt(paths, 0, reads))).toBe(2_596_146_000);
+      setMhz(paths, '3000.000');
+      expect(mhzOf(source, contextAt(paths, 1000, reads))).toBe(3_000_000_000);
+      expect(reads.n).toBe(2);
+    }
+  });
+
+  test('a CPU the reused reading does not know makes the next collection read cpuinfo again', () => {
+    const { paths } = vmCopy(true);
+    const source = new CpuinfoFrequencySource();
+    const reads = { n: 0 };
+    source.read(contextAt(paths, 0, reads), [0, 1]);
+    expect(source.read(contextAt(paths, 1000, reads), [0, 1, 2]).get(2)).toEqual({ reason: 'no "cpu MHz" line for processor 2 in /proc/cpuinfo' });
+    source.read(contextAt(paths, 2000, reads), [0, 1]);
+    expect(reads.n).toBe(2);
   });
 });

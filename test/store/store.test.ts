@@ -68,6 +68,30 @@ describe('store', () => {
     expect(repo.snapshots('ok').map((s) => s.cpuPercent)).toEqual([100, 400]);
   });
 
+  it('totals read between writes follow every write, ours and another connection’s', () => {
+    const repo = new BuildRepo(db);
+    const other = openStore(storePath(dir));
+    try {
+      const otherRepo = new BuildRepo(other);
+      const created = () => repo.totals().created;
+      expect(created()).toBe(0);
+      repo.create({ id: 'a', name: 'a' }, 0);
+      expect(created()).toBe(1);
+      expect(created()).toBe(1);
+      // wrap writes the store directly when no agent runs: its commits show up here too.
+      otherRepo.create({ id: 'b', name: 'b' }, 0);
+      expect(created()).toBe(2);
+      repo.start('a', 0);
+      repo.addSnapshot('a', { timestamp: 1_000, cpuPercent: 100, memoryMb: 1 });
+      expect(repo.totals().snapshots).toBe(1);
+      otherRepo.finish('b', { status: 'skipped' }, 2_000);
+      repo.finish('a', { status: 'success', cpuSeconds: 2 }, 3_000);
+      expect(repo.totals()).toMatchObject({ created: 2, success: 1, skipped: 1, cpuSeconds: 2, buildTimeMs: 3_000 });
+    } finally {
+      other.close();
+    }
+  });
+
   it('leaves state untouched when a write is refused', () => {
     const repo = new BuildRepo(db);
     repo.create({ id: 'x', name: 'x' }, 0);

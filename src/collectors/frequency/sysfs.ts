@@ -1,7 +1,6 @@
 // sysfs cpufreq source: cpuN/cpufreq/scaling_cur_freq (kHz, world-readable), then cpuinfo_cur_freq
 // (the hardware-read value, usually root-only).
 import { readdirSync } from 'node:fs';
-import { join } from 'node:path';
 import type { CollectContext } from '../types.js';
 import type { FrequencyReading, FrequencySource } from './types.js';
 
@@ -30,7 +29,7 @@ export class SysfsFrequencySource implements FrequencySource {
     // A loaded cpufreq driver creates policyN directories; an empty or missing directory means none.
     let entries: string[];
     try {
-      entries = readdirSync(join(ctx.paths.sysfs, CPU_DIR, 'cpufreq'));
+      entries = readdirSync(ctx.sysPath(`${CPU_DIR}/cpufreq`));
     } catch {
       entries = [];
     }

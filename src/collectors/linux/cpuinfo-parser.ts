@@ -35,3 +35,12 @@ export function parseCpuinfoMhz(text: string, file = '/proc/cpuinfo'): Map<numbe
   }
   return mhz;
 }
+
+/**
+ * True when the text is x86 cpuinfo (it has "flags" lines) from CPUs without APERF/MPERF. Such a
+ * kernel prints "cpu MHz" from cpufreq when a driver is loaded, else the fixed boot-time cpu_khz
+ * (arch_freq_get_on_cpu's fallback), so without cpufreq the value never changes.
+ */
+export function cpuinfoMhzWithoutAperfMperf(text: string): boolean {
+  return /^flags\s*:/m.test(text) && !/\baperfmperf\b/.test(text);
+}

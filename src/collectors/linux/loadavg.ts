@@ -1,6 +1,5 @@
 // Load collector (/proc/loadavg): system.cpu.load_average.{1m,5m,15m} and the adjusted 1m load
 // (load1 + tasks blocked on I/O, from the shared /proc/stat parse).
-import { join } from 'node:path';
 import type { CollectContext, Collector, PointSink } from '../types.js';
 import { parseLoadavg } from './loadavg-parser.js';
 import { procStat } from './procstat.js';
@@ -9,7 +8,7 @@ export class LoadavgCollector implements Collector {
   readonly name = 'load';
 
   collect(ctx: CollectContext, sink: PointSink): void {
-    const load = parseLoadavg(ctx.readProc('loadavg'), join(ctx.paths.procfs, 'loadavg'));
+    const load = parseLoadavg(ctx.readProc('loadavg'), ctx.procPath('loadavg'));
     sink.add('system.cpu.load_average.1m', load.load1);
     sink.add('system.cpu.load_average.5m', load.load5);
     sink.add('system.cpu.load_average.15m', load.load15);

@@ -1,5 +1,4 @@
 // Memory collector (/proc/meminfo): system.memory.usage/utilization by state, limit and available.
-import { join } from 'node:path';
 import type { CollectContext, Collector, PointSink } from '../types.js';
 import { parseMeminfo } from './meminfo-parser.js';
 
@@ -12,7 +11,7 @@ export class MeminfoCollector implements Collector {
   readonly name = 'memory';
 
   collect(ctx: CollectContext, sink: PointSink): void {
-    const m = parseMeminfo(ctx.readProc('meminfo'), join(ctx.paths.procfs, 'meminfo'));
+    const m = parseMeminfo(ctx.readProc('meminfo'), ctx.procPath('meminfo'));
     // Kernels before 3.14 lack MemAvailable: fall back to procps' old estimate (free + buffers +
     // page cache + reclaimable slab) for "used", and emit no linux.available since the kernel gave none.
     const available = m.available ?? m.free + m.buffers + m.cached + m.sReclaimable;

@@ -44,7 +44,7 @@ export class PressureCollector implements Collector {
         this.absent.add(relative);
         continue;
       }
-      for (const line of parsePressure(text, join(ctx.paths.procfs, relative))) {
+      for (const line of parsePressure(text, ctx.procPath(relative))) {
         const attrs = this.attributes(resource, line.stall);
         sink.add('system.linux.psi.total_time', line.totalMicros / 1e6, attrs.total);
         sink.add('system.linux.psi.pressure', line.avg10 / 100, attrs.windows[0]);

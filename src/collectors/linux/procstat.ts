@@ -1,6 +1,5 @@
 // CPU collector (/proc/stat): system.cpu.time, system.cpu.utilization, system.cpu.logical.count and
 // system.process.count. Also the shared, once-per-collection /proc/stat parse other collectors use.
-import { join } from 'node:path';
 import type { CollectContext, Collector, PointSink } from '../types.js';
 import { parseCpuList } from './cpu-list.js';
 import { type CpuWindow, CpuWindowTracker } from './cpu-window.js';
@@ -13,7 +12,7 @@ export const USER_HZ = 100;
 
 /** /proc/stat parsed once per collection (cpu, load and the perf frequency source share it). */
 export function procStat(ctx: CollectContext): ProcStat {
-  return ctx.memo('linux.procstat', () => parseProcStat(ctx.readProc('stat'), join(ctx.paths.procfs, 'stat')));
+  return ctx.memo('linux.procstat', () => parseProcStat(ctx.readProc('stat'), ctx.procPath('stat')));
 }
 
 /**
@@ -24,10 +23,14 @@ export function onlineCpus(ctx: CollectContext): readonly number[] {
   return ctx.memo('linux.online-cpus', () => {
     const relative = 'devices/system/cpu/online';
     const text = ctx.readSysOptional(relative);
-    if (text !== undefined) return parseCpuList(text, join(ctx.paths.sysfs, relative));
-    return procStat(ctx).cpus.map((c) => c.cpu);
+    if (text === undefined) return procStat(ctx).cpus.map((c) => c.cpu);
+    // The list rarely changes: parse it again only when its text does.
+    if (text !== lastOnline.text) lastOnline = { text, cpus: parseCpuList(text, ctx.sysPath(relative)) };
+    return lastOnline.cpus;
   });
 }
+
+let lastOnline: { text: string | undefined; cpus: readonly number[] } = { text: undefined, cpus: [] };
 
 /**
  * Each CPU's activity over the window since this instance's previous call (see CpuWindowTracker).

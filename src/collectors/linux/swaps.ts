@@ -1,6 +1,5 @@
 // Swap collector (/proc/swaps): system.paging.usage and system.paging.utilization per device.
 // No swap configured (header only) means no points.
-import { join } from 'node:path';
 import type { CollectContext, Collector, PointSink } from '../types.js';
 import { parseSwaps, type SwapDevice } from './swaps-parser.js';
 
@@ -23,6 +22,6 @@ export class SwapsCollector implements Collector {
   readonly name = 'swap';
 
   collect(ctx: CollectContext, sink: PointSink): void {
-    addSwapPoints(sink, parseSwaps(ctx.readProc('swaps'), join(ctx.paths.procfs, 'swaps')));
+    addSwapPoints(sink, parseSwaps(ctx.readProc('swaps'), ctx.procPath('swaps')));
   }
 }

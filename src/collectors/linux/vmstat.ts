@@ -1,5 +1,4 @@
 // Paging collector (/proc/vmstat): system.paging.operations and system.paging.faults.
-import { join } from 'node:path';
 import type { CollectContext, Collector, PointSink } from '../types.js';
 import { parseVmstat } from './vmstat-parser.js';
 
@@ -12,7 +11,7 @@ export class VmstatCollector implements Collector {
   readonly name = 'paging';
 
   collect(ctx: CollectContext, sink: PointSink): void {
-    const v = parseVmstat(ctx.readProc('vmstat'), join(ctx.paths.procfs, 'vmstat'));
+    const v = parseVmstat(ctx.readProc('vmstat'), ctx.procPath('vmstat'));
     if (v.pswpin !== undefined) sink.add('system.paging.operations', v.pswpin, IN);
     if (v.pswpout !== undefined) sink.add('system.paging.operations', v.pswpout, OUT);
     if (v.pgfault !== undefined && v.pgmajfault !== undefined) {
