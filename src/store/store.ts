@@ -3,6 +3,7 @@
 import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import type { AgentModule } from '../agent/types.js';
+import { BackgroundCheckpointer } from './checkpointer.js';
 import { type Migration, MIGRATIONS } from './migrations.js';
 
 export type Db = Database.Database;
@@ -71,6 +72,7 @@ export interface StoreModule extends AgentModule {
 /** Agent module owning the store's lifetime; start it before the modules that use `db`. */
 export function createStoreModule(): StoreModule {
   let db: Db | undefined;
+  let checkpointer: BackgroundCheckpointer | undefined;
   return {
     name: 'store',
     get db(): Db {
@@ -79,9 +81,19 @@ export function createStoreModule(): StoreModule {
     },
     async start(agent) {
       db = openStore(storePath(agent.dataDir));
-      agent.log.debug('store open', { file: storePath(agent.dataDir) });
+      const log = agent.log;
+      try {
+        checkpointer = await BackgroundCheckpointer.start(db, {
+          onError: (error) => log.warn('background store checkpoint failed', { error }),
+        });
+      } catch (err) {
+        log.warn('background store checkpoints unavailable; the writer checkpoints itself', { error: (err as Error).message });
+      }
+      log.debug('store open', { file: storePath(agent.dataDir) });
     },
     async stop() {
+      await checkpointer?.stop();
+      checkpointer = undefined;
       db?.close();
       db = undefined;
     },
