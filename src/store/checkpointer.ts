@@ -16,9 +16,9 @@ import type { Db } from './store.js';
 export const BACKSTOP_PAGES = 16_384;
 
 // CommonJS, run with eval: the same code under `node dist/...` and under the test runner's TypeScript.
-// The pause between checkpoints adapts: the shortest while the log grows (small checkpoints stall the
+// The pause between checkpoints adapts: the shortest while the log changes (small checkpoints stall the
 // writer least: a 1 s pause let 50-75 ms stalls through, 50 ms none over 6 ms), doubling up to the
-// longest while there is nothing to copy, so an idle agent's worker wakes once a second.
+// longest while it does not, so an idle agent's worker wakes once a second.
 const WORKER = `
 const { parentPort, workerData } = require('node:worker_threads');
 const Database = require(workerData.driver);
@@ -33,22 +33,25 @@ const checkpoint = db.prepare('PRAGMA wal_checkpoint(PASSIVE)');
 let failed;
 let pause = workerData.minMs;
 let timer;
+let last = { log: 0, checkpointed: 0 };
+/** Checkpoints; true when the log changed since the last one (it grew, or a writer reset it). */
 const run = () => {
-  let copied = 0;
   try {
     const r = checkpoint.get();
-    copied = r.log > 0 ? r.log : 0;
     failed = undefined;
-    parentPort.postMessage({ checkpointed: r.checkpointed, log: r.log });
+    const changed = r.log !== last.log || r.checkpointed !== last.checkpointed;
+    last = r;
+    if (changed && workerData.report) parentPort.postMessage({ checkpointed: r.checkpointed, log: r.log });
+    return changed;
   } catch (err) {
     const message = String(err && err.message || err);
     if (message !== failed) parentPort.postMessage({ error: message });
     failed = message;
+    return false;
   }
-  return copied;
 };
 const loop = () => {
-  pause = run() > 0 ? workerData.minMs : Math.min(pause * 2, workerData.maxMs);
+  pause = run() ? workerData.minMs : Math.min(pause * 2, workerData.maxMs);
   timer = setTimeout(loop, pause);
 };
 timer = setTimeout(loop, pause);
@@ -90,6 +93,7 @@ export class BackgroundCheckpointer {
         file: db.name,
         minMs: options.minIntervalMs ?? 50,
         maxMs: options.maxIntervalMs ?? 1000,
+        report: options.onCheckpoint !== undefined,
       },
     });
     await new Promise<void>((resolve, reject) => {
