@@ -9,6 +9,7 @@ import { millisToHrTime } from '@opentelemetry/core';
 import { emptyResource } from '@opentelemetry/resources';
 import {
   AggregationTemporality,
+  type AggregationTemporalitySelector,
   type CollectionResult,
   DataPointType,
   type GaugeMetricData,
@@ -19,7 +20,7 @@ import {
   type ScopeMetrics,
   type SumMetricData,
 } from '@opentelemetry/sdk-metrics';
-import { CATALOGUE, type MetricDef } from '../catalogue.js';
+import { CATALOGUE, isMonotonic, type MetricDef, otlpType } from '../catalogue.js';
 import type { Attributes, Collection } from '../collectors/types.js';
 
 /** The scope every agent metric is reported under (the SDK meter for histograms uses the same). */
@@ -27,8 +28,6 @@ export interface ProducerScope {
   readonly name: string;
   readonly version: string;
 }
-
-export type TemporalitySelector = (type: InstrumentType) => AggregationTemporality;
 
 const OBSERVABLE_TYPE: Record<Exclude<MetricDef['instrument'], 'Histogram'>, InstrumentType> = {
   Counter: InstrumentType.OBSERVABLE_COUNTER,
@@ -45,9 +44,8 @@ interface Series {
   reportedIn: number;
 }
 
-/** Per metric: its definition, descriptor and the series this reader has seen. */
+/** Per metric: its descriptor, data type and the series this reader has seen. */
 interface MetricState {
-  readonly def: MetricDef;
   readonly kind: 'sum' | 'gauge';
   readonly monotonic: boolean;
   readonly descriptor: MetricData['descriptor'];
@@ -81,16 +79,15 @@ export class CatalogueProducer implements MetricProducer {
 
   constructor(
     private readonly latest: () => Collection | undefined,
-    temporality: TemporalitySelector,
+    temporality: AggregationTemporalitySelector,
     private readonly scope: ProducerScope,
   ) {
     for (const def of CATALOGUE as readonly MetricDef[]) {
       if (def.instrument === 'Histogram') continue;
       const type = OBSERVABLE_TYPE[def.instrument];
       this.metrics.set(def.name, {
-        def,
-        kind: def.instrument === 'Gauge' ? 'gauge' : 'sum',
-        monotonic: def.instrument === 'Counter',
+        kind: otlpType(def) === 'gauge' ? 'gauge' : 'sum',
+        monotonic: isMonotonic(def),
         descriptor: { name: def.name, description: def.description, unit: def.unit, valueType: ValueType.DOUBLE },
         temporality: temporality(type),
         series: new Map(),
