@@ -137,18 +137,15 @@ export interface HostCollectorOptions {
 
 /** Runs all collectors for one collection and keeps the per-collector error counts. */
 export class HostCollection {
-  private readonly errorCounts = new Map<string, number>();
-  private readonly errorAttributes = new Map<string, Attributes>();
+  /** Per collector: failures so far, and its sysmon.collector.errors attributes (one object, reused). */
+  private readonly errorCounts = new Map<string, { count: number; readonly attributes: Attributes }>();
   private readonly loggedErrors = new Map<string, string>();
   private readonly files = new KeptOpenFileReader();
   private readonly sources: SourcePaths;
 
   constructor(private readonly options: HostCollectorOptions) {
     this.sources = new SourcePaths(options.paths);
-    for (const c of options.collectors) {
-      this.errorCounts.set(c.name, 0);
-      this.errorAttributes.set(c.name, { collector: c.name });
-    }
+    for (const c of options.collectors) this.errorCounts.set(c.name, { count: 0, attributes: { collector: c.name } });
   }
 
   get collectors(): readonly Collector[] {
@@ -171,7 +168,7 @@ export class HostCollection {
       } catch (err) {
         const message = (err as Error).message;
         errors.push({ collector: collector.name, message });
-        this.errorCounts.set(collector.name, (this.errorCounts.get(collector.name) ?? 0) + 1);
+        this.errorCounts.get(collector.name)!.count++;
         // Once per distinct error: a missing file must not flood the log every collection.
         if (this.loggedErrors.get(collector.name) !== message) {
           this.loggedErrors.set(collector.name, message);
@@ -179,7 +176,7 @@ export class HostCollection {
         }
       }
     }
-    for (const [collector, count] of this.errorCounts) sink.add('sysmon.collector.errors', count, this.errorAttributes.get(collector));
+    for (const { count, attributes } of this.errorCounts.values()) sink.add('sysmon.collector.errors', count, attributes);
     return { timeMs: nowMs, points: sink.points, errors };
   }
 

@@ -56,7 +56,6 @@ const loop = () => {
 };
 timer = setTimeout(loop, pause);
 parentPort.on('message', (m) => {
-  if (m === 'now') run();
   if (m === 'stop') {
     clearTimeout(timer);
     run();
@@ -68,12 +67,12 @@ parentPort.postMessage({ ready: true });
 `;
 
 export interface CheckpointerOptions {
-  /** The pause between checkpoints while the log grows (50 ms) and while it does not (1 s). */
+  /** The pause between checkpoints while the log changes (50 ms), and the most it backs off to while it does not (1 s). */
   readonly minIntervalMs?: number;
   readonly maxIntervalMs?: number;
   /** Called once per distinct failure of the background checkpoint (the backstop still holds). */
   readonly onError?: (message: string) => void;
-  /** Called after every background checkpoint with the log's size and how much of it is in the database. */
+  /** Called after a background checkpoint that found the log changed: its size, and how much of it is in the database. */
   readonly onCheckpoint?: (pages: { log: number; checkpointed: number }) => void;
 }
 
@@ -113,11 +112,6 @@ export class BackgroundCheckpointer {
     worker.unref();
     db.pragma(`wal_autocheckpoint = ${BACKSTOP_PAGES}`);
     return new BackgroundCheckpointer(worker, db);
-  }
-
-  /** Asks for a checkpoint now (tests). */
-  now(): void {
-    this.worker.postMessage('now');
   }
 
   /** Runs a last checkpoint, closes the worker's connection and hands checkpoints back to the writer. */
