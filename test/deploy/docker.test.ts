@@ -10,6 +10,7 @@ import { dirname, join, resolve } from 'node:path';
 import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml, parseDocument } from 'yaml';
+import { interpolate } from './docker-engine.js';
 import { freePort, readRepoFile, repoPath, run } from './tools.js';
 
 interface Instruction {
@@ -39,11 +40,6 @@ function instructions(text: string): Instruction[] {
     if (op.toUpperCase() === 'FROM') stage++;
     return { op: op.toUpperCase(), args: rest.join(' '), stage };
   });
-}
-
-/** Compose's ${VAR:-default} interpolation, the only form compose.yaml uses. */
-function interpolate(value: string, env: Record<string, string>): string {
-  return value.replace(/\$\{(\w+):-([^}]*)\}/g, (_, name: string, fallback: string) => env[name] || fallback);
 }
 
 const dockerfile = instructions(readRepoFile('deploy/docker/Dockerfile'));
