@@ -166,28 +166,42 @@ describe.skipIf(!engine.docker)(`Docker image and sidecar ${engine.skipReason}`,
 
   it("snapshot --rootfs /host inside equals the host's own snapshot", async () => {
     await untilHealthy(names.sidecar);
-    const before = await hostSnapshot(join(scratch, 'host-a'));
-    const inside = JSON.parse(await docker(engine, ['exec', names.sidecar, ...AGENT, 'snapshot', '--rootfs', '/host', '--format', 'json'], 60_000)) as Snapshot;
-    const after = await hostSnapshot(join(scratch, 'host-b'));
+    /** One comparison: the inside snapshot taken between two host snapshots; what disagrees, as text. */
+    const compare = async (attempt: number): Promise<{ inside: Snapshot; before: Snapshot; misses: string[] }> => {
+      const before = await hostSnapshot(join(scratch, `host-${attempt}`));
+      const inside = JSON.parse(await docker(engine, ['exec', names.sidecar, ...AGENT, 'snapshot', '--rootfs', '/host', '--format', 'json'], 60_000)) as Snapshot;
+      const after = await hostSnapshot(join(scratch, `host-${attempt}`));
+      const misses: string[] = [];
+      // Counters: between the two host readings, within a second; memory: within 8 MiB of their range.
+      const [cpuA, cpuIn, cpuB] = [before, inside, after].map((snap) => points(snap, 'system.cpu.time'));
+      expect([...cpuIn.keys()].sort()).toEqual([...cpuA.keys()].sort());
+      for (const [key, value] of cpuIn) {
+        if (value < cpuA.get(key)! - 1 || value > cpuB.get(key)! + 1) misses.push(`system.cpu.time ${key}: host ${cpuA.get(key)}..${cpuB.get(key)}, inside ${value}`);
+      }
+      const [memA, memIn, memB] = [before, inside, after].map((snap) => points(snap, 'system.memory.usage'));
+      expect([...memIn.keys()].sort()).toEqual([...memA.keys()].sort());
+      for (const [key, value] of memIn) {
+        const low = Math.min(memA.get(key)!, memB.get(key)!) - 8 * MiB;
+        const high = Math.max(memA.get(key)!, memB.get(key)!) + 8 * MiB;
+        if (value < low || value > high) misses.push(`system.memory.usage ${key}: host ${memA.get(key)}..${memB.get(key)}, inside ${value}`);
+      }
+      return { inside, before, misses };
+    };
+    // Six other workloads share this machine: their memory moves by 100 MiB within a second, so a
+    // disagreement is retried (at most five times); a systematic one fails every attempt.
+    const attempts: string[][] = [];
+    let last: Awaited<ReturnType<typeof compare>> | undefined;
+    for (let attempt = 1; attempt <= 5 && (attempts.length === 0 || attempts.at(-1)!.length > 0); attempt++) {
+      last = await compare(attempt);
+      attempts.push(last.misses);
+    }
+    expect(attempts.at(-1), attempts.map((m, i) => `attempt ${i + 1}: ${m.join('; ')}`).join('\n')).toEqual([]);
+    const { inside, before } = last!;
     expect(inside.resource['host.name']).toBe(hostname());
     expect(inside.resource['host.id']).toBe(readFileSync('/etc/machine-id', 'utf8').trim());
     expect(inside.resource['host.id']).toBe(before.resource['host.id']);
-    // Counters: between the two host readings, within a second; memory: within 8 MiB of their range.
-    const [cpuA, cpuIn, cpuB] = [before, inside, after].map((s) => points(s, 'system.cpu.time'));
-    expect([...cpuIn.keys()].sort()).toEqual([...cpuA.keys()].sort());
-    for (const [key, value] of cpuIn) {
-      expect(value, `system.cpu.time ${key}: host ${cpuA.get(key)}..${cpuB.get(key)}, inside ${value}`).toBeGreaterThanOrEqual(cpuA.get(key)! - 1);
-      expect(value, `system.cpu.time ${key}: host ${cpuA.get(key)}..${cpuB.get(key)}, inside ${value}`).toBeLessThanOrEqual(cpuB.get(key)! + 1);
-    }
-    const [memA, memIn, memB] = [before, inside, after].map((s) => points(s, 'system.memory.usage'));
-    expect([...memIn.keys()].sort()).toEqual([...memA.keys()].sort());
-    for (const [key, value] of memIn) {
-      const low = Math.min(memA.get(key)!, memB.get(key)!) - 8 * MiB;
-      const high = Math.max(memA.get(key)!, memB.get(key)!) + 8 * MiB;
-      expect(value >= low && value <= high, `system.memory.usage ${key}: host ${memA.get(key)}..${memB.get(key)}, inside ${value}`).toBe(true);
-    }
     expect(points(inside, 'system.memory.limit')).toEqual(points(before, 'system.memory.limit'));
-  }, 180_000);
+  }, 300_000);
 
   it("/metrics answers on the host's loopback, labelled with the host's name and id", async () => {
     const port = (await docker(engine, ['port', names.sidecar, `${metricsPort}/tcp`])).trim().split('\n')[0];
@@ -215,9 +229,8 @@ describe.skipIf(!engine.docker)(`Docker image and sidecar ${engine.skipReason}`,
     for (const t of perfTried) expect(t.reason).not.toBe(NOT_LIVE_REASON);
     if (perfTried.every((t) => t.ok)) return;
     // Not used: the reason must be the host's own (e.g. no hardware PMU in this VM), as doctor on the host says.
-    const host = await runAsync(process.execPath, [repoPath('bin/otel-sysmon.js'), 'doctor', '--format', 'json', '--data-dir', join(scratch, 'doctor')], {
-      timeoutMs: 90_000,
-    });
+    const host = await runAsync(process.execPath, [repoPath('bin/otel-sysmon.js'), 'doctor', '--format', 'json'], { timeoutMs: 90_000 });
+    expect(host.status, host.stderr).toBe(0);
     const own = JSON.parse(host.stdout) as DoctorJson;
     if (process.getuid?.() === 0) {
       const ownReasons = own.frequency.cpus.map((c) => c.tried.find((t) => t.source === 'perf')!.reason);

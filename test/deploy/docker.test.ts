@@ -57,8 +57,9 @@ describe('Dockerfile', () => {
     expect(copies.map((c) => c.args.split(/\s+/)[1])).toEqual(
       expect.arrayContaining(['/src/node_modules', '/src/dist/src', '/src/dist/native-bindings', '/src/bin', '/src/package.json']),
     );
-    // The bridge and OTLP/HTTP error replies load the OTLP proto definitions at run time.
+    // Read at run time: the OTLP proto definitions (bridge, OTLP/HTTP error replies), the bridge's Proton DDL.
     expect(final.some((i) => i.op === 'COPY' && i.args === 'proto ./proto')).toBe(true);
+    expect(final.some((i) => i.op === 'COPY' && i.args.startsWith('otel-collector-config/proton/streams.sql '))).toBe(true);
     // Only what the runtime loads: dev dependencies and other platforms' binaries pruned in the build stage.
     const prune = dockerfile.find((i) => i.op === 'RUN' && i.args.includes('prune-node-modules.sh'))!;
     expect(prune.stage).toBe(0);
