@@ -1,8 +1,14 @@
 #!/bin/sh
 # Installs the Debian tools the tests use: promtool and the Prometheus server, shellcheck,
-# systemd-analyze, plistutil, what the VM scripts use (curl, gpg, ssh-keygen, make), openssl and script(1). Idempotent: installs only what is missing, and runs apt-get only when something is.
+# systemd-analyze, plistutil, what the VM scripts use (curl, gpg, ssh-keygen, make), openssl and script(1),
+# and Docker (engine, debootstrap for its base images), whose daemon it then starts (start-docker.sh).
+# Idempotent: installs only what is missing, and runs apt-get only when something is.
 # hadolint is not packaged in Debian; the Dockerfile test checks its instructions structurally instead.
 set -eu
+# dockerd and debootstrap live in sbin, which a non-login PATH may lack.
+PATH="$PATH:/usr/sbin:/sbin"
+export PATH
+here=$(dirname "$0")
 
 missing=""
 need() {
@@ -28,10 +34,14 @@ need ssh-keygen openssh-client
 # The TLS fault tests make certificates with openssl; the `top` test drives a pseudo-terminal with script(1).
 need openssl openssl
 need script bsdutils
+# The Docker image test (test/deploy/docker-sidecar.test.ts): Debian's engine (dockerd; a docker client
+# elsewhere on PATH is not enough) and debootstrap for base images without a registry.
+need dockerd docker.io
+need debootstrap debootstrap
 
 if [ -z "$missing" ]; then
   echo "install-test-tools: everything present"
-  exit 0
+  exec sh "$here/start-docker.sh"
 fi
 
 if [ "$(id -u)" -ne 0 ]; then
@@ -57,4 +67,7 @@ $SUDO apt-get install -y --no-install-recommends $missing || status=$?
 if [ -n "$created_policy" ]; then
   $SUDO rm -f "$policy"
 fi
-exit "${status:-0}"
+if [ "${status:-0}" -ne 0 ]; then
+  exit "$status"
+fi
+exec sh "$here/start-docker.sh"

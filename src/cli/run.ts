@@ -1,7 +1,9 @@
 // `otel-sysmon run`: the agent. Collects every --interval, exports, serves; SIGTERM/SIGINT flush and exit 0.
 import type { Argv, CommandModule } from 'yargs';
 import { Agent } from '../agent/agent.js';
+import { removeListenersFile, writeListenersFile } from '../agent/listeners-file.js';
 import { agentModules } from '../agent/modules.js';
+import type { ApiModule } from '../api/module.js';
 import type { OptionGroup } from '../config/options.js';
 import { DurableExporter } from '../telemetry/delivery-exporter.js';
 import { commandContext, handle, withOptions } from './options.js';
@@ -30,6 +32,14 @@ export const runCommand: CommandModule = {
     const otlpExporter = modules.find((m): m is DurableExporter => m instanceof DurableExporter);
     const agent = new Agent({ config, log, modules, otlpExporter });
     await agent.start();
+    const api = modules.find((m): m is ApiModule => m.name === 'api');
+    writeListenersFile(agent.dataDir, {
+      pid: process.pid,
+      startedAt: new Date().toISOString(),
+      exporters: config.exporter,
+      api: api?.url ?? null,
+      prometheus: agent.prometheusUrl ?? null,
+    });
     const signal = await new Promise<NodeJS.Signals>((resolve) => {
       process.once('SIGTERM', () => resolve('SIGTERM'));
       process.once('SIGINT', () => resolve('SIGINT'));
@@ -39,6 +49,7 @@ export const runCommand: CommandModule = {
     const hardExit = () => process.exit(1);
     process.once('SIGTERM', hardExit);
     process.once('SIGINT', hardExit);
+    removeListenersFile(agent.dataDir);
     await agent.stop();
     // gRPC channels and keep-alive sockets may linger after shutdown: the flush is done, leave now.
     process.exit(0);

@@ -1,6 +1,5 @@
 // Which host collectors run: the Linux procfs/sysfs collectors on Linux, the os/systeminformation
 // fallback elsewhere, plus the frequency chain on every platform.
-import { realpathSync } from 'node:fs';
 import os from 'node:os';
 import type { LoadedConfig } from '../config/load.js';
 import type { Config, FrequencySourceName } from '../config/options.js';
@@ -9,6 +8,7 @@ import { HostCollection } from './collect.js';
 import { createFallbackCollectors } from './darwin/fallback.js';
 import { createFrequencySources, FrequencyCollector } from './frequency/index.js';
 import type { CpuFrequencyReport } from './frequency/types.js';
+import { classifyHostTree } from './host-tree.js';
 import { LoadavgCollector } from './linux/loadavg.js';
 import { MeminfoCollector } from './linux/meminfo.js';
 import { PressureCollector } from './linux/pressure.js';
@@ -64,17 +64,12 @@ export function frequencyReports(collectors: readonly Collector[]): readonly Cpu
   return reports && reports.length > 0 ? reports : undefined;
 }
 
-function realPath(path: string): string | undefined {
-  try {
-    return realpathSync(path);
-  } catch {
-    return undefined;
-  }
-}
-
-/** Host paths from the configuration; live when procfs and sysfs are this machine's own /proc and /sys. */
+/**
+ * Host paths from the configuration; live when they are this machine's own /proc and /sys or the live
+ * host's procfs under another root (see host-tree.ts).
+ */
 export function resolveHostPaths(config: Pick<Config, 'procfs' | 'sysfs' | 'rootfs'>): HostPaths {
-  const live = realPath(config.procfs) === '/proc' && realPath(config.sysfs) === '/sys';
+  const { live } = classifyHostTree(config.procfs, config.sysfs);
   return { procfs: config.procfs, sysfs: config.sysfs, rootfs: config.rootfs, live };
 }
 

@@ -19,7 +19,7 @@ export interface HostPaths {
   readonly procfs: string;
   readonly sysfs: string;
   readonly rootfs: string;
-  /** True when the paths are the live host's own /proc and /sys (perf counters measure live CPUs). */
+  /** True when the paths are the live host's, directly or under another root (perf counters measure live CPUs). */
   readonly live: boolean;
 }
 

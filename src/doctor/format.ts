@@ -52,10 +52,10 @@ function perfLines(r: DoctorReport): string[] {
 }
 
 function hostLines(r: DoctorReport): string[] {
-  const { container, vm, swap, live } = r.host;
+  const { container, vm, swap, tree } = r.host;
   return [
     'Host',
-    `  host tree: ${live ? 'this machine (/proc, /sys)' : 'another tree (--procfs/--sysfs/--rootfs): perf is skipped unless listed explicitly'}`,
+    `  host tree: ${tree.kind}: ${tree.reason}${tree.live ? '' : ' (perf is skipped unless listed explicitly)'}`,
     `  container: ${container.detected ? `${container.runtime} (${container.evidence.join('; ')})` : 'none detected'}`,
     `  virtual machine: ${vm.detected ? `${vm.hypervisor ?? 'yes'} (${vm.evidence.join('; ')})` : 'none detected'}`,
     `  swap: ${swap.present ? swap.devices.map((d) => `${d.device} ${formatBytes(d.usedBytes)} of ${formatBytes(d.sizeBytes)}`).join(', ') : swap.reason}`,

@@ -5,6 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { loadDarwinIOReport } from '../../native-bindings/darwin-ioreport.js';
 import { frequencyReports, hostCollectionFor, resolveHostPaths } from '../collectors/index.js';
 import type { CpuFrequencyReport } from '../collectors/frequency/types.js';
+import { classifyHostTree, type HostTree } from '../collectors/host-tree.js';
 import { PSI_RESOURCES, pressureSupport } from '../collectors/linux/pressure.js';
 import { parseSwaps } from '../collectors/linux/swaps-parser.js';
 import type { PerfSyscalls } from '../collectors/perf/syscalls.js';
@@ -61,6 +62,8 @@ export interface DoctorReport {
   readonly export: ExportReport;
   readonly host: {
     readonly live: boolean;
+    /** Which case the host paths are: this machine's, the live host's under another root, or another tree. */
+    readonly tree: HostTree;
     readonly container: ContainerReport;
     readonly vm: VmReport;
     readonly swap: SwapReport;
@@ -129,7 +132,7 @@ export async function runDoctor(o: DoctorOptions): Promise<DoctorReport> {
     perf: probePerf({ paths, platform, selfRoot: o.selfRoot, syscalls: o.perfSyscalls }),
     psi: psiSection(config, platform),
     export: exported,
-    host: { live: paths.live, container, vm, swap: swapSection(config.procfs, platform) },
+    host: { live: paths.live, tree: classifyHostTree(config.procfs, config.sysfs), container, vm, swap: swapSection(config.procfs, platform) },
   };
 }
 

@@ -1,8 +1,9 @@
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { waitFor } from '../helpers/wait.js';
 import { runCli, startCli } from '../support/cli.js';
 
 describe('otel-sysmon run', () => {
@@ -19,6 +20,24 @@ describe('otel-sysmon run', () => {
     expect(messages.slice(-2)).toEqual(['shutting down', 'agent stopped']);
     expect(events.every((e) => !Number.isNaN(Date.parse(e.time)) && e.level === 'info')).toBe(true);
     expect(events.at(-1)!.collections).toBeGreaterThanOrEqual(3);
+  });
+
+  it('writes the addresses it really serves to <data-dir>/listeners.json (ports 0 resolved), and removes it on SIGTERM', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'sysmon-run-'));
+    const file = join(dataDir, 'listeners.json');
+    const agent = startCli(['run', '--exporter', 'prometheus', '--prometheus-listen', '127.0.0.1:0', '--interval', '100ms', '--data-dir', dataDir, '--api-listen', '127.0.0.1:0']);
+    try {
+      await waitFor(() => existsSync(file), { what: file });
+      const listeners = JSON.parse(readFileSync(file, 'utf8')) as { pid: number; exporters: string[]; api: string; prometheus: string };
+      expect(listeners).toMatchObject({ pid: agent.child.pid, exporters: ['prometheus'] });
+      const current = (await (await fetch(`${listeners.api}/api/system-stats/current`)).json()) as { collected_at: string | null };
+      expect(current).toHaveProperty('collected_at');
+      expect(await (await fetch(listeners.prometheus)).text()).toContain('system_cpu_time_seconds_total');
+      expect(await agent.stop('SIGTERM')).toBe(0);
+      expect(existsSync(file)).toBe(false);
+    } finally {
+      await agent.stop('SIGKILL');
+    }
   });
 
   it('logs a failing export once, not once per collection, and keeps collecting', async () => {

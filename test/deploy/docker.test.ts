@@ -1,12 +1,16 @@
 // Docker packaging, validated without a Docker engine: the Dockerfile's instructions are checked the way
 // hadolint would for the rules that matter here (hadolint is not packaged for Debian), the build-context
-// filter keeps what the build copies, compose.yaml is checked structurally and against the files it
-// mounts, and the image's healthcheck script is run for its failure paths (its success path runs in the
-// end-to-end test, against a live agent).
-import { existsSync } from 'node:fs';
+// filter keeps what the build copies, compose.yaml is checked against the Compose Specification's JSON
+// schema, structurally and against the files it mounts, and the image's healthcheck script is run for its
+// failure paths (its success path runs in the end-to-end test against a live agent, and in
+// docker-sidecar.test.ts inside the built image).
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
+import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml, parseDocument } from 'yaml';
+import { interpolate } from './docker-engine.js';
 import { freePort, readRepoFile, repoPath, run } from './tools.js';
 
 interface Instruction {
@@ -51,9 +55,20 @@ describe('Dockerfile', () => {
     expect(froms[0].args).toMatch(/ AS build$/);
     const copies = final.filter((i) => i.op === 'COPY' && i.args.includes('--from=build'));
     expect(copies.map((c) => c.args.split(/\s+/)[1])).toEqual(
-      expect.arrayContaining(['/src/node_modules', '/src/dist', '/src/bin', '/src/package.json']),
+      expect.arrayContaining(['/src/node_modules', '/src/dist/src', '/src/dist/native-bindings', '/src/bin', '/src/package.json']),
     );
+    // Read at run time: the OTLP proto definitions (bridge, OTLP/HTTP error replies), the bridge's Proton DDL.
+    expect(final.some((i) => i.op === 'COPY' && i.args === 'proto ./proto')).toBe(true);
+    expect(final.some((i) => i.op === 'COPY' && i.args.startsWith('otel-collector-config/proton/streams.sql '))).toBe(true);
+    // Only what the runtime loads: dev dependencies and other platforms' binaries pruned in the build stage.
+    const prune = dockerfile.find((i) => i.op === 'RUN' && i.args.includes('prune-node-modules.sh'))!;
+    expect(prune.stage).toBe(0);
+    expect(prune.args).toContain('npm prune --omit=dev');
     expect(final.some((i) => i.op === 'RUN' && /npm (ci|install)|tsc/.test(i.args))).toBe(false);
+  });
+
+  it('needs nothing from a registry but its base image: no `# syntax=` frontend for BuildKit to fetch', () => {
+    expect(readRepoFile('deploy/docker/Dockerfile')).not.toMatch(/^#\s*syntax\s*=/im);
   });
 
   it('pins its base images (no implicit or explicit latest)', () => {
@@ -84,10 +99,12 @@ describe('Dockerfile', () => {
     );
   });
 
-  it('has a healthcheck on the Prometheus endpoint it enables, and exec-form entrypoint', () => {
+  it('has a healthcheck that asks the running agent, and exec-form entrypoint', () => {
     const env = envOf(final);
     expect(env.SYSMON_EXPORTER.split(',')).toContain('prometheus');
     expect(final.find((i) => i.op === 'EXPOSE')!.args).toBe(env.SYSMON_PROMETHEUS_LISTEN.split(':').at(-1));
+    // healthcheck.mjs finds the agent's listeners.json in the data directory the image sets.
+    expect(env.SYSMON_DATA_DIR).toBe('/var/lib/otel-sysmon');
     const health = final.find((i) => i.op === 'HEALTHCHECK')!;
     expect(health.args).toMatch(/--interval=\d+s .*CMD \["node", "\/opt\/otel-sysmon\/healthcheck\.mjs"\]/);
     expect(final.some((i) => i.op === 'COPY' && i.args === 'deploy/docker/healthcheck.mjs ./healthcheck.mjs')).toBe(true);
@@ -95,8 +112,12 @@ describe('Dockerfile', () => {
     expect(JSON.parse(final.find((i) => i.op === 'CMD')!.args)).toEqual(['run']);
   });
 
-  // BuildKit semantics: the last matching pattern decides; a pattern matching a parent directory matches.
-  const ignore = readRepoFile('deploy/docker/Dockerfile.dockerignore')
+  // The legacy builder and BuildKit read the root .dockerignore (there is no Dockerfile.dockerignore to
+  // take precedence). Semantics: the last matching pattern decides; a pattern matching a parent matches.
+  it('has one build-context filter, at the root', () => {
+    expect(existsSync(repoPath('deploy/docker/Dockerfile.dockerignore'))).toBe(false);
+  });
+  const ignore = readRepoFile('.dockerignore')
     .split('\n')
     .map((l) => l.trim())
     .filter((l) => l && !l.startsWith('#'));
@@ -155,6 +176,22 @@ describe('compose.yaml', () => {
   const agent = services['otel-sysmon'];
   const base = dirname(composeFile);
 
+  it("is valid for the Compose Specification's JSON schema", () => {
+    // The specification's schema (compose-spec/compose-spec schema/compose-spec.json) as dclint ships it.
+    const { $schema: dialect, ...schema } = JSON.parse(readFileSync(repoPath('node_modules/dclint/schemas/compose.schema.json'), 'utf8')) as {
+      $schema: string;
+    };
+    // Draft-07, Ajv's default dialect (Ajv names its meta-schema by the http URL, the file by https).
+    expect(dialect).toMatch(/json-schema\.org\/draft-07\/schema/);
+    const validate = new Ajv({ allErrors: true, strict: false }).compile(schema);
+    const valid = validate(doc.toJS());
+    expect(validate.errors ?? [], JSON.stringify(validate.errors)).toEqual([]);
+    expect(valid).toBe(true);
+    // The schema knows the keys docker-compose 1.x refused, and refuses what it does not know.
+    expect(validate({ services: { a: { image: 'x', uts: 'host' } }, name: 'n' })).toBe(true);
+    expect(validate({ services: { a: { image: 'x', utz: 'host' } } })).toBe(false);
+  });
+
   it('parses, and runs the agent, a collector, Prometheus and Grafana', () => {
     expect(doc.errors).toEqual([]);
     expect(Object.keys(services).sort()).toEqual(['grafana', 'otel-collector', 'otel-sysmon', 'prometheus']);
@@ -173,10 +210,13 @@ describe('compose.yaml', () => {
     expect(agent.uts).toBe('host');
   });
 
-  it('confines the agent: read-only root, every capability dropped but PERFMON, no new privileges', () => {
+  it('confines the agent: read-only root, every capability dropped but PERFMON (SYS_ADMIN on old engines), no new privileges', () => {
     expect(agent.read_only).toBe(true);
     expect(agent.cap_drop).toEqual(['ALL']);
-    expect(agent.cap_add).toEqual(['PERFMON']);
+    expect(agent.cap_add).toEqual(['${SYSMON_PERF_CAP:-PERFMON}']);
+    expect(interpolate(agent.cap_add![0], {})).toBe('PERFMON');
+    expect(interpolate(agent.cap_add![0], { SYSMON_PERF_CAP: 'SYS_ADMIN' })).toBe('SYS_ADMIN');
+    expect(readRepoFile('deploy/docker/compose.yaml')).toContain('SYSMON_PERF_CAP=SYS_ADMIN docker compose up -d');
     expect(agent.security_opt).toContain('no-new-privileges:true');
     const data = agent.volumes!.find((v) => v.endsWith(':/var/lib/otel-sysmon'))!;
     expect(Object.keys(compose.volumes)).toContain(data.split(':')[0]);
@@ -222,7 +262,7 @@ describe('compose.yaml', () => {
     for (const f of prometheusConfig.rule_files) expect(existsSync(repoPath('deploy/prometheus', f)), f).toBe(true);
   });
 
-  it("keeps the agent's healthcheck working: the prometheus exporter stays on", () => {
+  it('exports OTLP to the collector and serves /metrics', () => {
     expect(agent.environment!.SYSMON_EXPORTER.split(',')).toEqual(['otlp', 'prometheus']);
     expect(agent.environment!.SYSMON_PROMETHEUS_LISTEN).toMatch(/:\d+$/);
   });
@@ -231,17 +271,39 @@ describe('compose.yaml', () => {
 describe('healthcheck.mjs', () => {
   const script = repoPath('deploy/docker/healthcheck.mjs');
   const env = (extra: Record<string, string>) => ({ PATH: process.env.PATH ?? '', ...extra });
+  const withListeners = (listeners: object | undefined, check: (dataDir: string) => void): void => {
+    const dir = mkdtempSync(join(tmpdir(), 'sysmon-health-'));
+    try {
+      if (listeners) writeFileSync(join(dir, 'listeners.json'), JSON.stringify(listeners));
+      check(dir);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  };
 
-  it('is unhealthy when nothing listens', async () => {
-    const port = await freePort();
-    const r = run(process.execPath, [script], { env: env({ SYSMON_EXPORTER: 'otlp,prometheus', SYSMON_PROMETHEUS_LISTEN: `0.0.0.0:${port}` }) });
-    expect(r.status).toBe(1);
-    expect(r.stderr).toContain(`unhealthy: http://127.0.0.1:${port}/metrics`);
+  it('is unhealthy when the agent has not written its listeners (not started, or another data directory)', () => {
+    withListeners(undefined, (dir) => {
+      const r = run(process.execPath, [script], { env: env({ SYSMON_DATA_DIR: dir }) });
+      expect(r.status).toBe(1);
+      expect(r.stderr.trim()).toBe(`unhealthy: ${join(dir, 'listeners.json')}: ENOENT: the agent is not running (or runs with another --data-dir)`);
+    });
   });
 
-  it('refuses to vouch for an agent whose prometheus exporter is off', () => {
-    const r = run(process.execPath, [script], { env: env({ SYSMON_EXPORTER: 'otlp' }) });
-    expect(r.status).toBe(1);
-    expect(r.stderr).toContain('the prometheus exporter is off');
+  it('is unhealthy when nothing listens where the agent said, naming the address (a wildcard is asked on loopback)', async () => {
+    const port = await freePort();
+    withListeners({ pid: process.pid, api: null, prometheus: `http://0.0.0.0:${port}/metrics` }, (dir) => {
+      const r = run(process.execPath, [script], { env: env({ SYSMON_DATA_DIR: dir }) });
+      expect(r.status).toBe(1);
+      expect(r.stderr.trim()).toBe(`unhealthy: http://127.0.0.1:${port}/metrics: ECONNREFUSED`);
+    });
+  });
+
+  it('is unhealthy when the agent that wrote the file is gone', () => {
+    const gone = run(process.execPath, ['-e', 'process.stdout.write(String(process.pid))']);
+    withListeners({ pid: Number(gone.stdout), api: 'http://127.0.0.1:9', prometheus: null }, (dir) => {
+      const r = run(process.execPath, [script, join(dir, 'listeners.json')]);
+      expect(r.status).toBe(1);
+      expect(r.stderr.trim()).toBe(`unhealthy: ${join(dir, 'listeners.json')}: agent process ${gone.stdout} is gone`);
+    });
   });
 });

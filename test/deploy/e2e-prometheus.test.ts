@@ -211,9 +211,14 @@ describe.skipIf(!prometheus.path)(`agent /metrics in a real Prometheus ${prometh
     );
   });
 
-  it("the Docker image's healthcheck passes against the running agent", async () => {
-    const r = await runAsync(process.execPath, [repoPath('deploy/docker/healthcheck.mjs'), metricsUrl]);
-    expect(r.stdout.trim()).toBe(`healthy: ${metricsUrl}`);
+  it("the Docker image's healthcheck passes against the running agent, at the addresses it really serves", async () => {
+    // --api-listen 127.0.0.1:0: only the agent knows its API port; it wrote it to listeners.json.
+    const file = join(scratch, 'agent', 'listeners.json');
+    const listeners = JSON.parse(readFileSync(file, 'utf8')) as { pid: number; api: string; prometheus: string; exporters: string[] };
+    expect(listeners).toMatchObject({ pid: agent!.pid, prometheus: metricsUrl, exporters: ['prometheus'] });
+    expect(listeners.api).toMatch(/^http:\/\/127\.0\.0\.1:[1-9]\d*$/);
+    const r = await runAsync(process.execPath, [repoPath('deploy/docker/healthcheck.mjs'), file]);
+    expect(r.stdout.trim()).toBe(`healthy: ${listeners.api}/api/system-stats/current, ${metricsUrl}`);
     expect(r.status).toBe(0);
   });
 });

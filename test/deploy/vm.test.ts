@@ -16,7 +16,7 @@ const make = tool('make', 'make');
 const gpg = tool('gpg', 'gnupg');
 const sshKeygen = tool('ssh-keygen', 'openssh-client');
 
-const SCRIPTS = [...filesUnder('deploy', ['.sh']), 'deploy/vm/vm.env', '.ci/install-test-tools.sh'];
+const SCRIPTS = [...filesUnder('deploy', ['.sh']), 'deploy/vm/vm.env', '.ci/install-test-tools.sh', '.ci/start-docker.sh'];
 
 describe.skipIf(!shellcheck.path)(`shellcheck ${shellcheck.skipReason}`, () => {
   it('finds the scripts', () => {

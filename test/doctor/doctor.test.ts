@@ -85,6 +85,8 @@ describe('doctor report on a VM fixture', () => {
       expect(doc.perf.events[0]).toMatchObject({ event: 'cpu-clock (software)', ok: false });
       // Host: container from the agent's root, VM from DMI and the CPUID flag, no swap, PSI without irq.
       expect(doc.host.live).toBe(false);
+      expect(doc.host.tree).toMatchObject({ kind: 'other', live: false });
+      expect(doc.host.tree.reason).toMatch(/^another tree: .*sys is not a mounted sysfs$/);
       expect(doc.host.container).toMatchObject({ detected: true, runtime: 'docker' });
       expect(doc.host.vm).toEqual({
         detected: true,
