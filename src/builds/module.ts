@@ -4,7 +4,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { AgentContext, AgentModule } from '../agent/types.js';
 import type { ApiModule } from '../api/module.js';
-import { BuildRepo } from '../store/builds.js';
+import { type Build, BuildRepo } from '../store/builds.js';
 import { purgeSnapshots } from '../store/retention.js';
 import type { StoreModule } from '../store/store.js';
 import { buildJson } from './json.js';
@@ -89,11 +89,14 @@ export function createBuildsModule(deps: BuildsModuleDeps): BuildsModule {
     writeMonitorFiles,
     async start(ctx) {
       agent = ctx;
+      let record: ((build: Build) => void) | undefined;
       service = new BuildService(new BuildRepo(deps.store.db), {
         maxWorkers: ctx.config.maxWorkers,
         runIdleTimeoutMs: ctx.config.runIdleTimeout,
-        onFinished: durationRecorder(ctx),
+        pipelineNameLimit: ctx.config.pipelineNameLimit,
+        onChanged: (build) => record?.(build),
       });
+      record = durationRecorder(ctx, service.pipelineNames);
       const s = service;
       registerBuildRoutes(deps.api, s);
       ctx.addProducer(buildsProducer(s));

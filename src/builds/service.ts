@@ -5,6 +5,7 @@ import type { Collection } from '../collectors/types.js';
 import { type Build, BuildRepo, type Finish, type Snapshot } from '../store/builds.js';
 import { DynamicMaxWorkers } from './dynmax.js';
 import { adjustedLoad, type HostFigures, hostFigures } from './host-figures.js';
+import { PipelineNames } from './pipeline-names.js';
 import { SnapshotLimiter } from './rate-limit.js';
 import { BuildRun, type RunView } from './run.js';
 import type { CreateBuildInput } from './schemas.js';
@@ -58,14 +59,25 @@ export interface BuildServiceOptions {
   readonly runIdleTimeoutMs: number;
   /** Running builds' memory target for dynamic max workers (default a third of RAM). */
   readonly memoryTargetBytes?: number;
+  /** Distinct build names reported as cicd.pipeline.name before `_other` (default 100). */
+  readonly pipelineNameLimit?: number;
   readonly now?: () => number;
-  /** Called after every finish (duration histogram). */
-  readonly onFinished?: (build: Build) => void;
+  /** Called after every start and finish (duration histogram). */
+  readonly onChanged?: (build: Build) => void;
+}
+
+/** Builds of one name waiting (pending) and running (executing) now. */
+export interface ActiveCounts {
+  pending: number;
+  executing: number;
 }
 
 export class BuildService {
   readonly run: BuildRun;
   readonly dynMax: DynamicMaxWorkers;
+  readonly pipelineNames: PipelineNames;
+  /** Name and state of every queued or running build. */
+  private readonly active = new Map<string, { readonly name: string; state: keyof ActiveCounts }>();
   private readonly limiter = new SnapshotLimiter();
   private readonly pending: PendingSnapshot[] = [];
   private flushScheduled = false;
@@ -79,10 +91,28 @@ export class BuildService {
     this.now = options.now ?? Date.now;
     this.run = new BuildRun(options.runIdleTimeoutMs);
     this.dynMax = new DynamicMaxWorkers(options.maxWorkers, options.memoryTargetBytes);
+    this.pipelineNames = new PipelineNames(options.pipelineNameLimit ?? 100);
     // Builds left pending by a previous agent process join the first run.
     const now = this.now();
-    for (const b of repo.withStatus('queued', 100_000)) this.run.queued(b.id, now);
-    for (const b of repo.withStatus('running', 100_000)) this.run.started(b.id, now);
+    for (const b of repo.withStatus('queued', 100_000)) {
+      this.run.queued(b.id, now);
+      this.active.set(b.id, { name: b.name, state: 'pending' });
+    }
+    for (const b of repo.withStatus('running', 100_000)) {
+      this.run.started(b.id, now);
+      this.active.set(b.id, { name: b.name, state: 'executing' });
+    }
+  }
+
+  /** Queued and running builds per build name. */
+  activeByName(): Map<string, ActiveCounts> {
+    const out = new Map<string, ActiveCounts>();
+    for (const { name, state } of this.active.values()) {
+      let counts = out.get(name);
+      if (!counts) out.set(name, (counts = { pending: 0, executing: 0 }));
+      counts[state] += 1;
+    }
+    return out;
   }
 
   create(input: CreateBuildInput): Build {
@@ -90,6 +120,7 @@ export class BuildService {
     const id = input.id ?? `b-${now.toString(36)}-${randomBytes(6).toString('hex')}`;
     const build = this.repo.create({ id, name: input.name, workerId: input.worker_id }, now);
     this.run.queued(build.id, now);
+    this.active.set(build.id, { name: build.name, state: 'pending' });
     return build;
   }
 
@@ -97,6 +128,8 @@ export class BuildService {
     const now = this.now();
     const build = this.repo.start(id, now);
     this.run.started(id, now);
+    this.active.set(id, { name: build.name, state: 'executing' });
+    this.options.onChanged?.(build);
     return build;
   }
 
@@ -105,7 +138,8 @@ export class BuildService {
     const now = this.now();
     const build = this.repo.finish(id, finish, now);
     this.run.finished(id, finish.status, now);
-    this.options.onFinished?.(build);
+    this.active.delete(id);
+    this.options.onChanged?.(build);
     return build;
   }
 

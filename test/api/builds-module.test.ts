@@ -22,7 +22,7 @@ function collection(load1: number, blocked: number, swapUsed: number, swapFree: 
     errors: [],
     points: new Map([
       ['system.cpu.load_average.1m', [p(load1)]],
-      ['system.process.count', [p(3, { 'process.state': 'running' }), p(blocked, { 'process.state': 'blocked' })]],
+      ['system.processes.count', [p(3, { status: 'running' }), p(blocked, { status: 'blocked' })]],
       ['system.cpu.logical.count', [p(4)]],
       ['system.memory.limit', [p(12 * GiB)]],
       [
@@ -59,12 +59,19 @@ describe('builds module', () => {
     expect(value('sysmon.build.cpu.time')).toBe(3);
     expect(value('sysmon.build.count', { outcome: 'failed' })).toBe(1);
     expect(value('sysmon.build.count', { outcome: 'success' })).toBe(0);
-    expect(value('cicd.pipeline.run.active', { 'cicd.pipeline.run.state': 'executing' })).toBe(1);
-    expect(value('cicd.pipeline.run.active', { 'cicd.pipeline.run.state': 'pending' })).toBe(0);
+    const active = points.filter((p) => p.metric === 'cicd.pipeline.run.active');
+    expect(active).toEqual([
+      { metric: 'cicd.pipeline.run.active', value: 1, attributes: { 'cicd.pipeline.name': 'b', 'cicd.pipeline.run.state': 'executing' } },
+    ]);
     expect(value('cicd.worker.count', { 'cicd.worker.state': 'busy' })).toBe(1);
     expect(value('sysmon.build.queue')).toBe(1);
     expect(value('sysmon.workers.dynamic_max')).toBe(2); // slow start 1, +1 at the first evaluation
-    expect(h.durations[0].attributes).toEqual({ 'cicd.pipeline.result': 'failure' });
+    // a: pending at its start, executing (with its result and error.type) at its finish; b: pending.
+    expect(h.durations.map((d) => d.attributes)).toEqual([
+      { 'cicd.pipeline.name': 'a', 'cicd.pipeline.run.state': 'pending' },
+      { 'cicd.pipeline.name': 'a', 'cicd.pipeline.run.state': 'executing', 'cicd.pipeline.result': 'failure', 'error.type': '_OTHER' },
+      { 'cicd.pipeline.name': 'b', 'cicd.pipeline.run.state': 'pending' },
+    ]);
   });
 
   it('takes load, blocked tasks and swap from the agent collections', async () => {
