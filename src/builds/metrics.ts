@@ -23,7 +23,17 @@ export function buildsProducer(service: BuildService): Producer {
   return (sink) => {
     const s = service.stats();
     const t = service.repo.totals();
+    // Names past the limit fold into one `_other` series per state.
+    const byReported = new Map<string, { pending: number; executing: number }>();
     for (const [name, counts] of service.activeByName()) {
+      const reported = service.pipelineNames.nameOf(name);
+      const sum = byReported.get(reported);
+      if (sum) {
+        sum.pending += counts.pending;
+        sum.executing += counts.executing;
+      } else byReported.set(reported, { ...counts });
+    }
+    for (const [name, counts] of byReported) {
       if (counts.pending > 0) sink.add('cicd.pipeline.run.active', counts.pending, service.pipelineNames.attributes(name, PENDING));
       if (counts.executing > 0) {
         sink.add('cicd.pipeline.run.active', counts.executing, service.pipelineNames.attributes(name, EXECUTING));

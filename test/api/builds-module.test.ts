@@ -74,6 +74,25 @@ describe('builds module', () => {
     ]);
   });
 
+  it('caps distinct cicd.pipeline.name values at --pipeline-name-limit; later names share _other', async () => {
+    h = await startHarness({ maxWorkers: '8', pipelineNameLimit: '2' });
+    for (const name of ['ports/a', 'ports/b', 'ports/c', 'ports/d', 'ports/a']) {
+      const created = await h.post('/api/builds', { name });
+      await h.post(`/api/builds/${created.body.id}/start`);
+    }
+    const active = (await collect(h)).filter((p) => p.metric === 'cicd.pipeline.run.active');
+    expect(active).toEqual([
+      { metric: 'cicd.pipeline.run.active', value: 2, attributes: { 'cicd.pipeline.name': 'ports/a', 'cicd.pipeline.run.state': 'executing' } },
+      { metric: 'cicd.pipeline.run.active', value: 1, attributes: { 'cicd.pipeline.name': 'ports/b', 'cicd.pipeline.run.state': 'executing' } },
+      // ports/c and ports/d: one series, marked as the OpenTelemetry SDK marks its overflow series.
+      {
+        metric: 'cicd.pipeline.run.active',
+        value: 2,
+        attributes: { 'cicd.pipeline.name': '_other', 'cicd.pipeline.run.state': 'executing', 'otel.metric.overflow': true },
+      },
+    ]);
+  });
+
   it('takes load, blocked tasks and swap from the agent collections', async () => {
     h = await startHarness({ maxWorkers: '8' });
     for (const l of h.listeners) l(collection(10, 3, 1 * GiB, 1 * GiB));
