@@ -1,5 +1,6 @@
-// Build telemetry as an agent module: the builds API, catalogue metrics, dynamic max workers from
-// each host collection, monitor.dat/summary.json every 2 s, and snapshot retention (at start and daily).
+// Build telemetry as an agent module: the builds API, catalogue metrics, dynamic max workers on its own
+// 5 s cadence from the latest host collection, monitor.dat/summary.json every 2 s, and snapshot retention
+// (at start and daily).
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { AgentContext, AgentModule } from '../agent/types.js';
@@ -14,6 +15,8 @@ import { registerBuildRoutes } from './routes.js';
 import { BuildService } from './service.js';
 
 export const MONITOR_EVERY_MS = 2_000;
+/** dsynth's waitbuild() wakes every second and re-evaluates the worker limit every 5 s. */
+export const DYNMAX_TICK_MS = 1_000;
 export const PURGE_EVERY_MS = 86_400_000;
 
 export interface BuildsModuleDeps {
@@ -35,6 +38,7 @@ export function createBuildsModule(deps: BuildsModuleDeps): BuildsModule {
   let agent: AgentContext | undefined;
   let monitorTimer: NodeJS.Timeout | undefined;
   let purgeTimer: NodeJS.Timeout | undefined;
+  let dynMaxTimer: NodeJS.Timeout | undefined;
   let lastMonitor = '';
   let purging: Promise<number> | undefined;
   const abort = new AbortController();
@@ -102,6 +106,7 @@ export function createBuildsModule(deps: BuildsModuleDeps): BuildsModule {
       ctx.addProducer(buildsProducer(s));
       s.observeHost(ctx.latest());
       ctx.onCollection((c) => s.observeHost(c));
+      dynMaxTimer = setInterval(() => s.tickDynMax(), DYNMAX_TICK_MS).unref();
       void purge();
       purgeTimer = setInterval(() => void purge(), PURGE_EVERY_MS).unref();
       writeMonitorFiles();
@@ -109,6 +114,7 @@ export function createBuildsModule(deps: BuildsModuleDeps): BuildsModule {
     },
     async stop() {
       clearInterval(monitorTimer);
+      clearInterval(dynMaxTimer);
       clearInterval(purgeTimer);
       abort.abort();
       await purging;
