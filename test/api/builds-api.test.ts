@@ -59,7 +59,7 @@ describe('builds API end to end (real server, real SQLite)', () => {
         'rate', 'impulse', 'activeWorkers', 'maxWorkers', 'dynMaxWorkers', 'elapsedSeconds',
       ]),
     );
-    expect(h.durations.map((d) => d.attributes['cicd.pipeline.run.state'])).toEqual(['pending', 'executing']);
+    expect(h.durations.map((d) => (d.attributes as Record<string, unknown>)['cicd.pipeline.run.state'])).toEqual(['pending', 'executing']);
     expect(h.durations[1].attributes).toMatchObject({ 'cicd.pipeline.run.state': 'executing', 'cicd.pipeline.result': 'success' });
     expect(h.durations[1].attributes).not.toHaveProperty('error.type');
   });
