@@ -215,9 +215,9 @@ export class BuildService {
     if (run.running === 0 && run.waiting === 0) return;
     let runningMb = 0;
     if (run.running > 0) for (const b of this.repo.withStatus('running')) runningMb += b.lastMemoryMb ?? 0;
-    const load = adjustedLoad(this.host);
+    const { cpus, swapUsedFraction, memoryLimitBytes } = this.host;
     this.dynMax.evaluate(
-      { load, cpus: this.host.cpus, swapUsedFraction: this.host.swapUsedFraction, memoryLimitBytes: this.host.memoryLimitBytes, runningMemoryBytes: runningMb * MB, running: run.running },
+      { load: adjustedLoad(this.host), cpus, swapUsedFraction, memoryLimitBytes, runningMemoryBytes: runningMb * MB, running: run.running },
       now,
     );
   }

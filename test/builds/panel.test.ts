@@ -94,6 +94,7 @@ describe('status panel', () => {
     const lines = renderPanel({ ...STATS, runStartedAt: null, load: null, swapPercent: null, maxWorkers: 4, dynMaxWorkers: 4 }, [], now);
     expect(lines[1]).toBe('  Left 97     Failed 2      Skipped 5      Swap -       Impulse 3      --:--:-- ');
     expect(lines[0]).toBe(' Total 142     Built 38     Ignored 0      Load -      Pkg/hour 24              ');
-    expect(lines.slice(5, 9)).toEqual(Array(4).fill(' 00  --:--:--  Idle                                                            ').map((l, i) => l.replace('00', `0${i}`)));
+    const idle = (id: string) => ` ${id}  --:--:--  Idle${' '.repeat(60)}`;
+    expect(lines.slice(5)).toEqual([idle('00'), idle('01'), idle('02'), idle('03'), '='.repeat(79)]);
   });
 });
