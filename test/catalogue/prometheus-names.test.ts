@@ -76,6 +76,28 @@ const CATALOGUE_NAMES: Record<string, string> = {
   // "bytes" is already a token of the name: not appended again.
   'sysmon.export.spool.bytes': 'sysmon_export_spool_bytes',
   'sysmon.export.spool.requests': 'sysmon_export_spool_requests',
+  // Host metrics DESIGN.md plans (issue 17), with the instrument and unit it gives them.
+  'system.disk.io': 'system_disk_io_bytes_total',
+  'system.disk.operations': 'system_disk_operations_total',
+  'system.disk.io_time': 'system_disk_io_time_seconds_total',
+  'system.disk.operation_time': 'system_disk_operation_time_seconds_total',
+  'system.disk.merged': 'system_disk_merged_total',
+  'system.filesystem.usage': 'system_filesystem_usage_bytes',
+  'system.filesystem.utilization': 'system_filesystem_utilization_ratio',
+  'system.filesystem.limit': 'system_filesystem_limit_bytes',
+  'system.network.io': 'system_network_io_bytes_total',
+  'system.network.packet.count': 'system_network_packet_count_total',
+  'system.network.packet.dropped': 'system_network_packet_dropped_total',
+  'system.network.errors': 'system_network_errors_total',
+  'system.uptime': 'system_uptime_seconds',
+  'system.process.created': 'system_process_created_total',
+  'system.memory.linux.shared': 'system_memory_linux_shared_bytes',
+  'system.memory.linux.slab.usage': 'system_memory_linux_slab_usage_bytes',
+  'process.cpu.time': 'process_cpu_time_seconds_total',
+  'process.memory.usage': 'process_memory_usage_bytes',
+  'process.thread.count': 'process_thread_count',
+  'process.open_file_descriptor.count': 'process_open_file_descriptor_count',
+  'hw.temperature': 'hw_temperature_celsius',
 };
 
 describe('Prometheus names follow the official OTLP translation (prometheus/otlptranslator)', () => {
