@@ -4,7 +4,7 @@ import { mkdirSync } from 'node:fs';
 import type { Histogram } from '@opentelemetry/api';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { MeterProvider, type MetricReader, type PushMetricExporter } from '@opentelemetry/sdk-metrics';
-import type { MetricName } from '../catalogue.js';
+import { type MetricName, SCHEMA_URL } from '../catalogue.js';
 import { CollectionSink, HostCollection } from '../collectors/collect.js';
 import { hostCollectionFor, resolveHostPaths } from '../collectors/index.js';
 import type { Collection, Collector, Point } from '../collectors/types.js';
@@ -20,7 +20,7 @@ import { VERSION } from '../version.js';
 import type { AgentContext, AgentModule, Producer } from './types.js';
 
 /** The agent's metrics, observed and recorded, all go out under this scope. */
-const SCOPE: ProducerScope = { name: 'otel-sysmon', version: VERSION };
+const SCOPE: ProducerScope = { name: 'otel-sysmon', version: VERSION, schemaUrl: SCHEMA_URL };
 
 export interface AgentOptions {
   readonly config: LoadedConfig;
@@ -96,8 +96,8 @@ export class Agent implements AgentContext {
         readers.push(this.pullReader);
       }
     }
-    this.provider = new MeterProvider({ resource: resourceFromAttributes(this.resource), readers });
-    this.instruments = createCatalogueHistograms(this.provider.getMeter(SCOPE.name, SCOPE.version));
+    this.provider = new MeterProvider({ resource: resourceFromAttributes(this.resource, { schemaUrl: SCHEMA_URL }), readers });
+    this.instruments = createCatalogueHistograms(this.provider.getMeter(SCOPE.name, SCOPE.version, { schemaUrl: SCHEMA_URL }));
   }
 
   addProducer(producer: Producer): void {

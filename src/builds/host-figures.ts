@@ -1,10 +1,12 @@
 // The host figures build statistics need, taken from the agent's own collection (never re-read
-// from /proc here): load, blocked tasks, swap, memory limit and CPU count.
+// from /proc here): load, runnable and blocked tasks, swap, memory limit and CPU count.
 import type { MetricName } from '../catalogue.js';
+import { adjustedLoad1 } from '../collectors/linux/loadavg.js';
 import type { Collection, Point } from '../collectors/types.js';
 
 export interface HostFigures {
   readonly load1?: number;
+  readonly running?: number;
   readonly blocked?: number;
   readonly cpus?: number;
   readonly swapUsedFraction?: number;
@@ -31,7 +33,9 @@ export function hostFigures(c: Collection | undefined): HostFigures {
 }
 
 function computeFigures(c: Collection): HostFigures {
-  const blocked = points(c, 'system.process.count').find((p) => p.attributes['process.state'] === 'blocked');
+  const tasks = points(c, 'system.processes.count');
+  const running = tasks.find((p) => p.attributes.status === 'running');
+  const blocked = tasks.find((p) => p.attributes.status === 'blocked');
   let used = 0;
   let total = 0;
   for (const p of points(c, 'system.paging.usage')) {
@@ -40,6 +44,7 @@ function computeFigures(c: Collection): HostFigures {
   }
   return {
     load1: single(c, 'system.cpu.load_average.1m'),
+    running: running?.value,
     blocked: blocked?.value,
     cpus: single(c, 'system.cpu.logical.count'),
     swapUsedFraction: total > 0 ? used / total : undefined,
@@ -47,7 +52,7 @@ function computeFigures(c: Collection): HostFigures {
   };
 }
 
-/** dsynth's adjusted load: 1-minute load plus tasks blocked on I/O. */
+/** dsynth's adjusted load (its Linux analogue, see adjustedLoad1): used for the worker limit only. */
 export function adjustedLoad(h: HostFigures): number | undefined {
-  return h.load1 === undefined ? undefined : h.load1 + (h.blocked ?? 0);
+  return h.load1 === undefined ? undefined : adjustedLoad1(h.load1, h.running, h.blocked);
 }

@@ -1,10 +1,11 @@
-// Build telemetry as an agent module: the builds API, catalogue metrics, dynamic max workers from
-// each host collection, monitor.dat/summary.json every 2 s, and snapshot retention (at start and daily).
+// Build telemetry as an agent module: the builds API, catalogue metrics, dynamic max workers on its own
+// 5 s cadence from the latest host collection, monitor.dat/summary.json every 2 s, and snapshot retention
+// (at start and daily).
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { AgentContext, AgentModule } from '../agent/types.js';
 import type { ApiModule } from '../api/module.js';
-import { BuildRepo } from '../store/builds.js';
+import { type Build, BuildRepo } from '../store/builds.js';
 import { purgeSnapshots } from '../store/retention.js';
 import type { StoreModule } from '../store/store.js';
 import { buildJson } from './json.js';
@@ -14,6 +15,8 @@ import { registerBuildRoutes } from './routes.js';
 import { BuildService } from './service.js';
 
 export const MONITOR_EVERY_MS = 2_000;
+/** dsynth's waitbuild() wakes every second and re-evaluates the worker limit every 5 s. */
+export const DYNMAX_TICK_MS = 1_000;
 export const PURGE_EVERY_MS = 86_400_000;
 
 export interface BuildsModuleDeps {
@@ -35,6 +38,7 @@ export function createBuildsModule(deps: BuildsModuleDeps): BuildsModule {
   let agent: AgentContext | undefined;
   let monitorTimer: NodeJS.Timeout | undefined;
   let purgeTimer: NodeJS.Timeout | undefined;
+  let dynMaxTimer: NodeJS.Timeout | undefined;
   let lastMonitor = '';
   let purging: Promise<number> | undefined;
   const abort = new AbortController();
@@ -89,16 +93,20 @@ export function createBuildsModule(deps: BuildsModuleDeps): BuildsModule {
     writeMonitorFiles,
     async start(ctx) {
       agent = ctx;
+      let record: ((build: Build) => void) | undefined;
       service = new BuildService(new BuildRepo(deps.store.db), {
         maxWorkers: ctx.config.maxWorkers,
         runIdleTimeoutMs: ctx.config.runIdleTimeout,
-        onFinished: durationRecorder(ctx),
+        pipelineNameLimit: ctx.config.pipelineNameLimit,
+        onChanged: (build) => record?.(build),
       });
+      record = durationRecorder(ctx, service.pipelineNames);
       const s = service;
       registerBuildRoutes(deps.api, s);
       ctx.addProducer(buildsProducer(s));
       s.observeHost(ctx.latest());
       ctx.onCollection((c) => s.observeHost(c));
+      dynMaxTimer = setInterval(() => s.tickDynMax(), DYNMAX_TICK_MS).unref();
       void purge();
       purgeTimer = setInterval(() => void purge(), PURGE_EVERY_MS).unref();
       writeMonitorFiles();
@@ -106,6 +114,7 @@ export function createBuildsModule(deps: BuildsModuleDeps): BuildsModule {
     },
     async stop() {
       clearInterval(monitorTimer);
+      clearInterval(dynMaxTimer);
       clearInterval(purgeTimer);
       abort.abort();
       await purging;

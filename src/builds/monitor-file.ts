@@ -3,7 +3,7 @@
 // (write a temp file in the same directory, then rename) so readers never see a partial file.
 import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { clock } from '../ui/panel-format.js';
+import { cFixed, elapsedField, loadField, RUNNING_PHASE } from '../ui/panel-format.js';
 import type { BuildJson } from './json.js';
 import type { StatsView } from './service.js';
 
@@ -25,15 +25,15 @@ export function writeFileAtomic(file: string, text: string): void {
   }
 }
 
-/** monitor.dat: Load, Swap, Workers (active/max), DynMax, Rate, Impulse, Elapsed (s), then the run totals. */
+/** monitor.dat: Load (raw 1-minute), Swap, Workers (active/max), DynMax, Rate, Impulse, Elapsed (s), then the run totals. */
 export function formatMonitor(s: StatsView): string {
   const lines = [
     `Load=${(s.load ?? 0).toFixed(2)}`,
     `Swap=${Math.round(s.swapPercent ?? 0)}`,
     `Workers=${s.activeWorkers}/${s.maxWorkers}`,
     `DynMax=${s.dynMaxWorkers}`,
-    `Rate=${s.rate.toFixed(1)}`,
-    `Impulse=${s.impulse.toFixed(1)}`,
+    `Rate=${s.rate}`,
+    `Impulse=${s.impulse}`,
     `Elapsed=${s.elapsedSeconds}`,
     `Queued=${s.queued}`,
     `Built=${s.built}`,
@@ -61,46 +61,48 @@ export interface SummaryInput {
   readonly nowMs: number;
 }
 
-/** summary.json as dsynth writes it: one builder slot per max worker, busy slots first. */
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+const two = (n: number): string => String(n).padStart(2, '0');
+
+/** html.c's kickoff: strftime(" %d-%b-%Y %H:%M:%S %Z") of gmtime(), e.g. " 06-Dec-2026 21:25:02 UTC". */
+export function kickoffField(ms: number): string {
+  const d = new Date(ms);
+  return (
+    ` ${two(d.getUTCDate())}-${MONTHS[d.getUTCMonth()]}-${d.getUTCFullYear()} ` +
+    `${two(d.getUTCHours())}:${two(d.getUTCMinutes())}:${two(d.getUTCSeconds())} UTC`
+  );
+}
+
+/** A JSON string's content; dsynth's origins never need escaping, build names may. */
+const jsonText = (s: string): string => JSON.stringify(s).slice(1, -1);
+
+/**
+ * summary.json byte for byte as html.c's HtmlUpdateTop() and HtmlUpdate() write it: one builder slot per
+ * max worker, busy slots first, idle ones as dsynth's idle workers (elapsed " --:--:--", phase "Idle").
+ * kfiles counts dsynth's history files, which otel-sysmon does not write: 0.
+ */
 export function formatSummary({ stats, running, profile, nowMs }: SummaryInput): string {
-  const builders = [];
-  const slots = Math.max(stats.maxWorkers, running.length);
-  for (let i = 0; i < slots; i++) {
+  const slots: string[] = [];
+  const count = Math.max(stats.maxWorkers, running.length);
+  for (let i = 0; i < count; i++) {
     const b = running[i];
-    const id = String(i).padStart(2, '0');
-    if (b) {
-      const startedMs = b.started_at ? Date.parse(b.started_at) : nowMs;
-      builders.push({
-        ID: id,
-        elapsed: ` ${clock((nowMs - startedMs) / 1000)}`,
-        phase: b.status,
-        origin: b.name,
-        lines: String(b.snapshot_count),
-      });
-    } else {
-      builders.push({ ID: id, elapsed: 'Idle', phase: '', origin: '', lines: '' });
-    }
+    const started = b?.started_at ? Date.parse(b.started_at) : nowMs;
+    const [elapsed, phase, origin, lines] = b
+      ? [elapsedField((nowMs - started) / 1000), RUNNING_PHASE, jsonText(b.name), String(b.snapshot_count)]
+      : [' --:--:--', 'Idle', '', ''];
+    slots.push(
+      `  {\n     "ID":"${two(i)}"\n     ,"elapsed":"${elapsed}"\n     ,"phase":"${phase}"\n` +
+        `     ,"origin":"${origin}"\n     ,"lines":"${lines}"\n  }\n`,
+    );
   }
-  const summary = {
-    profile,
-    kickoff: stats.runStartedAt ? new Date(stats.runStartedAt).toString() : '',
-    kfiles: 0,
-    active: stats.runActive ? 1 : 0,
-    stats: {
-      queued: stats.queued,
-      built: stats.built,
-      failed: stats.failed,
-      ignored: stats.ignored,
-      skipped: stats.skipped,
-      remains: stats.remaining,
-      meta: 0,
-      elapsed: ` ${clock(stats.elapsedSeconds)}`,
-      pkghour: Math.floor(stats.rate),
-      impulse: Math.floor(stats.impulse),
-      swapinfo: stats.swapPercent === null ? '-    ' : stats.swapPercent.toFixed(1).padStart(5),
-      load: (stats.load ?? 0).toFixed(1).padStart(5),
-    },
-    builders,
-  };
-  return JSON.stringify(summary, null, 2) + '\n';
+  return (
+    `{\n  "profile":"${jsonText(profile)}"\n  ,"kickoff":"${stats.runStartedAt ? kickoffField(Date.parse(stats.runStartedAt)) : ''}"\n` +
+    `  ,"kfiles":0\n  ,"active":${stats.runActive ? 1 : 0}\n  ,"stats":{\n` +
+    `    "queued":${stats.queued}\n    ,"built":${stats.built}\n    ,"failed":${stats.failed}\n` +
+    `    ,"ignored":${stats.ignored}\n    ,"skipped":${stats.skipped}\n    ,"remains":${stats.remaining}\n` +
+    `    ,"elapsed":"${elapsedField(stats.elapsedSeconds)}"\n    ,"pkghour":${stats.rate}\n    ,"impulse":${stats.impulse}\n` +
+    `    ,"swapinfo":"${stats.swapPercent === null ? '-    ' : cFixed(stats.swapPercent, 1).padStart(5)}"\n` +
+    `    ,"load":"${loadField(stats.load ?? 0)}"\n  }\n` +
+    `  ,"builders":[\n${slots.join(',')}  ]\n}\n`
+  );
 }

@@ -3,9 +3,11 @@
 //
 // - A run starts with the first queued or started build and ends `idleTimeoutMs` after nothing is
 //   queued or running; its figures stay visible until the next run starts.
-// - rate = (built + failed) * 3600 / seconds since the start (0 for the first 20 s).
+// - rate = (built + failed) * 3600 / seconds since the start, in whole packages/hour truncated once as
+//   dsynth's integer arithmetic does (runstats.c: 0 until t > 20 s).
 // - impulse = builds per hour over the last 10 minutes, from 600 one-second slots of the
-//   cumulative count (before 10 minutes have passed: over the whole run, like dsynth).
+//   cumulative count (before 10 minutes have passed: over the whole run, like dsynth), truncated once
+//   the same way; dsynth computes it from t = 20 s on (t < 20 gives 0), one second before the rate.
 // - ignored and skipped count in neither; remaining = total - (built + failed + ignored + skipped).
 import type { FinishedStatus } from '../store/builds.js';
 
@@ -28,9 +30,9 @@ export interface RunView {
   readonly waiting: number;
   /** Builds running now. */
   readonly running: number;
-  /** Builds per hour since the run started. */
+  /** Whole builds per hour since the run started (dsynth Pkg/hour). */
   readonly rate: number;
-  /** Builds per hour over the last 10 minutes. */
+  /** Whole builds per hour over the last 10 minutes (dsynth Impulse). */
   readonly impulse: number;
 }
 
@@ -46,6 +48,7 @@ export class BuildRun {
   /** Cumulative built + failed at the end of each second since the start (ring of WINDOW_S + 1). */
   private readonly history = new Float64Array(WINDOW_S + 1);
   private lastSecond = 0;
+  private runs = 0;
 
   constructor(private readonly idleTimeoutMs: number) {}
 
@@ -74,13 +77,13 @@ export class BuildRun {
     const elapsedS = start === undefined ? 0 : Math.max(0, Math.floor(((this.endMs ?? nowMs) - start) / 1000));
     if (start !== undefined && this.endMs === undefined) this.advance(nowMs);
     const completions = this.completions();
-    let rate = 0;
+    // Integer division, as runstats.c (int counts, time_t seconds): one truncation, no rounding.
+    const rate = elapsedS > WARMUP_S ? Math.floor((completions * 3600) / elapsedS) : 0;
     let impulse = 0;
-    if (elapsedS > WARMUP_S) {
-      rate = (completions * 3600) / elapsedS;
+    if (elapsedS >= WARMUP_S) {
       const window = Math.min(elapsedS, WINDOW_S);
       const before = elapsedS >= WINDOW_S ? this.history[(elapsedS - WINDOW_S) % this.history.length] : 0;
-      impulse = ((completions - before) * 3600) / window;
+      impulse = Math.floor(((completions - before) * 3600) / window);
     }
     const finished = this.done.success + this.done.failed + this.done.ignored + this.done.skipped;
     let running = 0;
@@ -113,7 +116,13 @@ export class BuildRun {
     if (!this.pending.has(id)) this.total += 1;
   }
 
+  /** How many runs have started (a new one restarts dsynth's slow start). */
+  get runNumber(): number {
+    return this.runs;
+  }
+
   private begin(nowMs: number): void {
+    this.runs += 1;
     this.startMs = nowMs;
     this.endMs = undefined;
     this.pending.clear();

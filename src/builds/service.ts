@@ -5,6 +5,7 @@ import type { Collection } from '../collectors/types.js';
 import { type Build, BuildRepo, type Finish, type Snapshot } from '../store/builds.js';
 import { DynamicMaxWorkers } from './dynmax.js';
 import { adjustedLoad, type HostFigures, hostFigures } from './host-figures.js';
+import { PipelineNames } from './pipeline-names.js';
 import { SnapshotLimiter } from './rate-limit.js';
 import { BuildRun, type RunView } from './run.js';
 import type { CreateBuildInput } from './schemas.js';
@@ -23,13 +24,17 @@ interface PendingSnapshot {
 export interface StatsView {
   readonly totalBuildTimeMs: number;
   readonly totalCpuSeconds: number;
+  /** Deprecated alias of totalCpuSeconds under seed 000's name (its "CPU cycles" are CPU-seconds). */
+  readonly totalCpuCycles: number;
   readonly queued: number;
   readonly built: number;
   readonly failed: number;
   readonly ignored: number;
   readonly skipped: number;
   readonly remaining: number;
+  /** Whole builds per hour since the run started (dsynth Pkg/hour). */
   readonly rate: number;
+  /** Whole builds per hour over the last 10 minutes (dsynth Impulse). */
   readonly impulse: number;
   readonly activeWorkers: number;
   readonly maxWorkers: number;
@@ -39,8 +44,10 @@ export interface StatsView {
   readonly waiting: number;
   readonly runActive: boolean;
   readonly runStartedAt: string | null;
-  /** dsynth's adjusted load (load1 + blocked tasks); null before the first collection. */
+  /** The 1-minute load average as dsynth shows it (raw); null before the first collection. */
   readonly load: number | null;
+  /** The adjusted load the dynamic max-workers limit uses (adjustedLoad1); null before the first collection. */
+  readonly adjustedLoad: number | null;
   /** Swap used, percent; null without swap. */
   readonly swapPercent: number | null;
   /** All-time build counts (the run figures above reset with each run). */
@@ -58,18 +65,31 @@ export interface BuildServiceOptions {
   readonly runIdleTimeoutMs: number;
   /** Running builds' memory target for dynamic max workers (default a third of RAM). */
   readonly memoryTargetBytes?: number;
+  /** Distinct build names reported as cicd.pipeline.name before `_other` (default 100). */
+  readonly pipelineNameLimit?: number;
   readonly now?: () => number;
-  /** Called after every finish (duration histogram). */
-  readonly onFinished?: (build: Build) => void;
+  /** Called after every start and finish (duration histogram). */
+  readonly onChanged?: (build: Build) => void;
+}
+
+/** Builds of one name waiting (pending) and running (executing) now. */
+export interface ActiveCounts {
+  pending: number;
+  executing: number;
 }
 
 export class BuildService {
   readonly run: BuildRun;
   readonly dynMax: DynamicMaxWorkers;
+  readonly pipelineNames: PipelineNames;
+  /** Name and state of every queued or running build. */
+  private readonly active = new Map<string, { readonly name: string; state: keyof ActiveCounts }>();
   private readonly limiter = new SnapshotLimiter();
   private readonly pending: PendingSnapshot[] = [];
   private flushScheduled = false;
   private host: HostFigures = {};
+  /** The run whose slow start the hint is on. */
+  private dynMaxRun = 0;
   private readonly now: () => number;
 
   constructor(
@@ -79,10 +99,28 @@ export class BuildService {
     this.now = options.now ?? Date.now;
     this.run = new BuildRun(options.runIdleTimeoutMs);
     this.dynMax = new DynamicMaxWorkers(options.maxWorkers, options.memoryTargetBytes);
+    this.pipelineNames = new PipelineNames(options.pipelineNameLimit ?? 100);
     // Builds left pending by a previous agent process join the first run.
     const now = this.now();
-    for (const b of repo.withStatus('queued', 100_000)) this.run.queued(b.id, now);
-    for (const b of repo.withStatus('running', 100_000)) this.run.started(b.id, now);
+    for (const b of repo.withStatus('queued', 100_000)) {
+      this.run.queued(b.id, now);
+      this.active.set(b.id, { name: b.name, state: 'pending' });
+    }
+    for (const b of repo.withStatus('running', 100_000)) {
+      this.run.started(b.id, now);
+      this.active.set(b.id, { name: b.name, state: 'executing' });
+    }
+  }
+
+  /** Queued and running builds per build name. */
+  activeByName(): Map<string, ActiveCounts> {
+    const out = new Map<string, ActiveCounts>();
+    for (const { name, state } of this.active.values()) {
+      let counts = out.get(name);
+      if (!counts) out.set(name, (counts = { pending: 0, executing: 0 }));
+      counts[state] += 1;
+    }
+    return out;
   }
 
   create(input: CreateBuildInput): Build {
@@ -90,6 +128,7 @@ export class BuildService {
     const id = input.id ?? `b-${now.toString(36)}-${randomBytes(6).toString('hex')}`;
     const build = this.repo.create({ id, name: input.name, workerId: input.worker_id }, now);
     this.run.queued(build.id, now);
+    this.active.set(build.id, { name: build.name, state: 'pending' });
     return build;
   }
 
@@ -97,6 +136,8 @@ export class BuildService {
     const now = this.now();
     const build = this.repo.start(id, now);
     this.run.started(id, now);
+    this.active.set(id, { name: build.name, state: 'executing' });
+    this.options.onChanged?.(build);
     return build;
   }
 
@@ -105,7 +146,8 @@ export class BuildService {
     const now = this.now();
     const build = this.repo.finish(id, finish, now);
     this.run.finished(id, finish.status, now);
-    this.options.onFinished?.(build);
+    this.active.delete(id);
+    this.options.onChanged?.(build);
     return build;
   }
 
@@ -152,15 +194,32 @@ export class BuildService {
     });
   }
 
-  /** Feeds a host collection into the dynamic max-workers hint. */
+  /** Takes the host figures (load, tasks, swap, memory) of the agent's latest collection. */
   observeHost(collection: Collection | undefined): void {
     this.host = hostFigures(collection);
-    let runningMb = 0;
-    // Most collections find nothing running: skip the store then (this runs at every collection).
-    if (this.run.view(this.now()).running > 0) {
-      for (const b of this.repo.withStatus('running')) runningMb += b.lastMemoryMb ?? 0;
+    this.tickDynMax();
+  }
+
+  /**
+   * Evaluates the dynamic max-workers hint on its own cadence, as build.c's waitbuild() does while builds
+   * wait: called every second, it evaluates at most every 5 s and only while builds are queued or running.
+   * A new run restarts the slow start.
+   */
+  tickDynMax(): void {
+    const now = this.now();
+    const run = this.run.view(now);
+    if (this.run.runNumber !== this.dynMaxRun) {
+      this.dynMaxRun = this.run.runNumber;
+      this.dynMax.restartSlowStart();
     }
-    this.dynMax.evaluate({ ...this.host, runningMemoryBytes: runningMb * MB }, this.now());
+    if (run.running === 0 && run.waiting === 0) return;
+    let runningMb = 0;
+    if (run.running > 0) for (const b of this.repo.withStatus('running')) runningMb += b.lastMemoryMb ?? 0;
+    const { cpus, swapUsedFraction, memoryLimitBytes } = this.host;
+    this.dynMax.evaluate(
+      { load: adjustedLoad(this.host), cpus, swapUsedFraction, memoryLimitBytes, runningMemoryBytes: runningMb * MB, running: run.running },
+      now,
+    );
   }
 
   get hostFigures(): HostFigures {
@@ -174,18 +233,19 @@ export class BuildService {
   stats(): StatsView {
     const run = this.runView();
     const t = this.repo.totals();
-    const load = adjustedLoad(this.host);
+    const adjusted = adjustedLoad(this.host);
     return {
       totalBuildTimeMs: t.buildTimeMs,
       totalCpuSeconds: t.cpuSeconds,
+      totalCpuCycles: t.cpuSeconds,
       queued: run.total,
       built: run.built,
       failed: run.failed,
       ignored: run.ignored,
       skipped: run.skipped,
       remaining: run.remaining,
-      rate: round1(run.rate),
-      impulse: round1(run.impulse),
+      rate: run.rate,
+      impulse: run.impulse,
       activeWorkers: run.running,
       maxWorkers: this.dynMax.max,
       dynMaxWorkers: this.dynMax.value,
@@ -193,12 +253,12 @@ export class BuildService {
       waiting: run.waiting,
       runActive: run.active,
       runStartedAt: run.startedMs === undefined ? null : new Date(run.startedMs).toISOString(),
-      load: load === undefined ? null : round2(load),
-      swapPercent: this.host.swapUsedFraction === undefined ? null : round1(this.host.swapUsedFraction * 100),
+      load: this.host.load1 ?? null,
+      adjustedLoad: adjusted === undefined ? null : round2(adjusted),
+      swapPercent: this.host.swapUsedFraction === undefined ? null : this.host.swapUsedFraction * 100,
       allTime: { created: t.created, built: t.success, failed: t.failed, ignored: t.ignored, skipped: t.skipped },
     };
   }
 }
 
-const round1 = (x: number): number => Math.round(x * 10) / 10;
 const round2 = (x: number): number => Math.round(x * 100) / 100;

@@ -43,10 +43,9 @@ export const statusCommand: CommandModule<object, StatusArgs> = {
       process.stdout.write(JSON.stringify(stats, null, 2) + '\n');
       return 0;
     }
-    const width = process.stdout.columns || 80;
     const draw = async (): Promise<string> => {
       const { stats, running } = await fetchPanel(client).catch(explain);
-      return renderPanel(stats, running, Date.now(), width).join('\n') + '\n';
+      return renderPanel(stats, running, Date.now()).join('\n') + '\n';
     };
     if (!argv.watch || !process.stdout.isTTY) {
       process.stdout.write(await draw());

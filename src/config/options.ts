@@ -59,6 +59,7 @@ export interface Config {
   apiUrl: string;
   maxWorkers: number;
   runIdleTimeout: number;
+  pipelineNameLimit: number;
   snapshotRetention: number;
   spoolMaxBytes: number;
   spoolMaxAge: number;
@@ -410,6 +411,13 @@ export const OPTIONS: { readonly [K in ConfigKey]: OptionSpec<Config[K]> } = {
     parse: positiveDuration(1),
     default: () => 600_000,
     defaultText: '10m',
+  },
+  pipelineNameLimit: {
+    group: 'builds',
+    describe: 'Distinct build names (cicd.pipeline.name) kept as series; later names are reported as _other',
+    flag: 'string',
+    parse: (raw) => parseInteger(raw, 1, 100_000),
+    default: () => 100,
   },
   snapshotRetention: {
     group: 'builds',

@@ -87,7 +87,7 @@ function psiSection(config: DoctorConfig, platform: NodeJS.Platform): PsiReport 
   if (platform !== 'linux') return { available: false, resources: {}, reason: `PSI is a Linux kernel feature (this is ${platform})` };
   const support = pressureSupport(resolveHostPaths(config));
   const resources = Object.fromEntries(PSI_RESOURCES.map((r) => [r, existsSync(join(config.procfs, 'pressure', r))]));
-  if (!support.available) return { available: false, resources, reason: `${support.reason}: system.linux.psi.* has no points` };
+  if (!support.available) return { available: false, resources, reason: `${support.reason}: system.{cpu,memory,io,irq}.linux.pressure.* have no points` };
   const missing = PSI_RESOURCES.filter((r) => !resources[r]);
   const reason =
     missing.length === 0

@@ -231,7 +231,11 @@ async function hold(o: LeaseRunOptions, lease: LeaseAnswer, signals: Signals): P
   const [code, signal] = await exited;
   clearInterval(heartbeat);
   clearTimeout(killTimer);
-  if (lost) return EXIT_REVOKED;
+  if (lost) {
+    // Say how the command ended: stopped by the SIGTERM, or killed after ignoring it for the grace.
+    o.say(`${basename(file)} ${signal ? `ended by ${signal}` : `exited with status ${code}`}`);
+    return EXIT_REVOKED;
+  }
   const exitCode = exitCodeFor(code, signal);
   const wall = Math.round((performance.now() - started) / 10) / 100;
   await o.client.request('POST', `${path}/release`, { exit_code: exitCode, wall_seconds: wall }).catch((err: Error) => {

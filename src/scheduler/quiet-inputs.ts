@@ -3,6 +3,7 @@
 import { statfsSync } from 'node:fs';
 import type { RequestStatsSnapshot } from '../api/request-stats.js';
 import { hostFigures } from '../builds/host-figures.js';
+import type { MetricName } from '../catalogue.js';
 import type { Collection } from '../collectors/types.js';
 
 /** The seed's QuietAssessment.inputs: every figure the state was decided from (absent when unknown). */
@@ -56,19 +57,23 @@ export function cpuBusyPercent(c: Collection): number | undefined {
 /** Three decimals: the inputs are shown to people and stored, float noise (1.7399999999999998) is not. */
 const r3 = (v: number | undefined): number | undefined => (v === undefined ? undefined : Math.round(v * 1000) / 1000);
 
-const PSI_RESOURCES = ['cpu', 'memory', 'io'] as const;
-const PSI_WINDOWS = ['10s', '60s'] as const;
+/** The PSI "some" averages the assessment reads, by reading key. */
+const PSI_INPUTS = [
+  ['psi_cpu_some_avg10', 'system.cpu.linux.pressure.10s'],
+  ['psi_cpu_some_avg60', 'system.cpu.linux.pressure.1m'],
+  ['psi_memory_some_avg10', 'system.memory.linux.pressure.10s'],
+  ['psi_memory_some_avg60', 'system.memory.linux.pressure.1m'],
+  ['psi_io_some_avg10', 'system.io.linux.pressure.10s'],
+  ['psi_io_some_avg60', 'system.io.linux.pressure.1m'],
+] as const satisfies readonly (readonly [string, MetricName])[];
 
 export function hostReadings(c: Collection): HostReadings {
   const h = hostFigures(c);
   const memory = (c.points.get('system.memory.utilization') ?? []).find((p) => p.attributes['system.memory.state'] === 'used');
   const psi: Record<string, number> = {};
-  for (const p of c.points.get('system.linux.psi.pressure') ?? []) {
-    const resource = p.attributes['psi.resource'];
-    const window = p.attributes['psi.window'];
-    if (p.attributes['psi.stall'] !== 'some') continue;
-    if (!PSI_RESOURCES.includes(resource as never) || !PSI_WINDOWS.includes(window as never)) continue;
-    psi[`psi_${String(resource)}_some_avg${String(window).replace('s', '')}`] = r3(100 * p.value)!;
+  for (const [key, name] of PSI_INPUTS) {
+    const some = (c.points.get(name) ?? []).find((p) => p.attributes['system.pressure.stall_type'] === 'some');
+    if (some) psi[key] = r3(100 * some.value)!;
   }
   return {
     cpu_pct: r3(cpuBusyPercent(c)),

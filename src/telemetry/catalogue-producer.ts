@@ -27,6 +27,7 @@ import type { Attributes, Collection } from '../collectors/types.js';
 export interface ProducerScope {
   readonly name: string;
   readonly version: string;
+  readonly schemaUrl?: string;
 }
 
 const OBSERVABLE_TYPE: Record<Exclude<MetricDef['instrument'], 'Histogram'>, InstrumentType> = {
@@ -88,7 +89,7 @@ export class CatalogueProducer implements MetricProducer {
       this.metrics.set(def.name, {
         kind: otlpType(def) === 'gauge' ? 'gauge' : 'sum',
         monotonic: isMonotonic(def),
-        descriptor: { name: def.name, description: def.description, unit: def.unit, valueType: ValueType.DOUBLE },
+        descriptor: { name: def.name, description: def.description, unit: def.unit, valueType: def.valueType === 'int' ? ValueType.INT : ValueType.DOUBLE },
         temporality: temporality(type),
         series: new Map(),
       });

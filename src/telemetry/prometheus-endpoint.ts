@@ -1,5 +1,7 @@
-// The Prometheus pull endpoint. Names follow src/prometheus-names.ts (the Collector's translation), so
-// dashboards and alert rules work the same whether series arrive by scrape or through a Collector.
+// The Prometheus pull endpoint. Names follow src/prometheus-names.ts (the official OTLP translation), so
+// dashboards and alert rules work the same whether series arrive by scrape or through a Collector. As the
+// OpenTelemetry Prometheus compatibility spec asks by default, every series carries its instrumentation
+// scope as otel_scope_name/otel_scope_version, and the resource is on target_info.
 import { createServer, type Server } from 'node:http';
 import {
   AggregationTemporality,
@@ -13,7 +15,7 @@ import {
 import { findMetric, type MetricDef } from '../catalogue.js';
 import type { ListenAddress } from '../config/values.js';
 import type { Logger } from '../log.js';
-import { prometheusLabel, prometheusName } from '../prometheus-names.js';
+import { otlpMetricType, prometheusLabel, prometheusName, translateMetricName } from '../prometheus-names.js';
 import { listenOn } from '../util/listen.js';
 
 /** Resource attributes copied onto every series so per-host rules need no join with target_info. */
@@ -60,9 +62,17 @@ function typeOf(data: MetricData, def: MetricDef | undefined): string {
   return data.dataPointType === DataPointType.SUM && data.isMonotonic ? 'counter' : 'gauge';
 }
 
+/** A metric outside the catalogue (none today) goes through the same translation. */
 function fallbackName(data: MetricData): string {
-  const base = data.descriptor.name.replace(/[^A-Za-z0-9_:]/g, '_');
-  return data.dataPointType === DataPointType.SUM && data.isMonotonic ? `${base}_total` : base;
+  const instrument =
+    data.dataPointType === DataPointType.HISTOGRAM
+      ? 'Histogram'
+      : data.dataPointType === DataPointType.SUM
+        ? data.isMonotonic
+          ? 'Counter'
+          : 'UpDownCounter'
+        : 'Gauge';
+  return translateMetricName(data.descriptor.name, data.descriptor.unit, otlpMetricType({ instrument }));
 }
 
 function serializeHistogram(name: string, data: HistogramMetricData, common: Record<string, unknown>): string {
@@ -89,17 +99,18 @@ export function serializePrometheus(resourceMetrics: ResourceMetrics): string {
   for (const key of RESOURCE_LABELS) if (resource[key] !== undefined) common[key] = resource[key];
   let out = `# HELP target_info Target metadata\n# TYPE target_info gauge\ntarget_info${labelText(resource)} 1\n`;
   for (const scope of resourceMetrics.scopeMetrics) {
+    const scoped = { ...common, 'otel.scope.name': scope.scope.name, 'otel.scope.version': scope.scope.version ?? '' };
     for (const data of scope.metrics) {
       if (data.dataPoints.length === 0) continue;
       const def = findMetric(data.descriptor.name);
       const name = def ? prometheusName(def) : fallbackName(data);
       out += `# HELP ${name} ${escapeHelp(data.descriptor.description)}\n# TYPE ${name} ${typeOf(data, def)}\n`;
       if (data.dataPointType === DataPointType.HISTOGRAM) {
-        out += serializeHistogram(name, data, common);
+        out += serializeHistogram(name, data, scoped);
         continue;
       }
       for (const point of data.dataPoints) {
-        out += `${name}${labelText({ ...point.attributes, ...common })} ${formatValue(point.value as number)}\n`;
+        out += `${name}${labelText({ ...point.attributes, ...scoped })} ${formatValue(point.value as number)}\n`;
       }
     }
   }

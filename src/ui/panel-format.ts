@@ -8,6 +8,34 @@ export function clock(seconds: number): string {
   return `${String(h).padStart(2, '0')}:${String(m).padStart(2, '0')}:${String(s % 60).padStart(2, '0')}`;
 }
 
+/** The Build Phase of a running build: dsynth's word for a running worker (otel-sysmon builds have no port phases). */
+export const RUNNING_PHASE = 'Running';
+
+/** dsynth's elapsed field in summary.json and at the panel's top right: " HH:MM:SS", or "HHH:MM:SS" past 99 h. */
+export function elapsedField(seconds: number): string {
+  const text = clock(seconds);
+  return text.length > 8 ? text.padStart(9) : ` ${text}`;
+}
+
+/**
+ * C's printf("%.Nf"): like toFixed, but an exact binary tie rounds to even as glibc and the BSD libc do
+ * (load averages such as 2.25 are exact ties: "%5.1f" prints "  2.2", toFixed(1) "2.3").
+ */
+export function cFixed(x: number, digits: number): string {
+  const scale = 10 ** digits;
+  const scaled = x * scale;
+  if (Number.isFinite(scaled) && !Number.isInteger(scaled) && Number.isInteger(scaled * 2)) {
+    const down = Math.floor(scaled);
+    return ((down % 2 === 0 ? down : down + 1) / scale).toFixed(digits);
+  }
+  return x.toFixed(digits);
+}
+
+/** dsynth's load field ("%5.1f", or "%5.0f" above 999.9: ncurses.c and html.c). */
+export function loadField(load: number): string {
+  return (load > 999.9 ? cFixed(load, 0) : cFixed(load, 1)).padStart(5);
+}
+
 const UNITS: readonly [string, number][] = [
   ['y', 365 * 86_400],
   ['d', 86_400],

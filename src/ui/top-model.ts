@@ -29,6 +29,12 @@ export interface TopFrame {
 
 const BUSY_MODES = new Set(['user', 'nice', 'system', 'interrupt']);
 
+const PSI_SOME10 = [
+  ['cpu', 'system.cpu.linux.pressure.10s'],
+  ['memory', 'system.memory.linux.pressure.10s'],
+  ['io', 'system.io.linux.pressure.10s'],
+] as const satisfies readonly (readonly ['cpu' | 'memory' | 'io', MetricName])[];
+
 function pointsOf(c: Collection, name: MetricName): readonly Point[] {
   return c.points.get(name) ?? [];
 }
@@ -75,11 +81,9 @@ export class TopModel {
       if (p.attributes['system.paging.state'] === 'used') swapUsed += p.value;
     }
     const psi: Partial<Record<'cpu' | 'memory' | 'io', number>> = {};
-    for (const p of pointsOf(c, 'system.linux.psi.pressure')) {
-      const resource = String(p.attributes['psi.resource']);
-      if (p.attributes['psi.stall'] === 'some' && p.attributes['psi.window'] === '10s' && (resource === 'cpu' || resource === 'memory' || resource === 'io')) {
-        psi[resource] = p.value;
-      }
+    for (const [resource, name] of PSI_SOME10) {
+      const some = pointsOf(c, name).find((p) => p.attributes['system.pressure.stall_type'] === 'some');
+      if (some) psi[resource] = some.value;
     }
     return {
       timeMs: c.timeMs,

@@ -42,6 +42,8 @@ describe('builds API end to end (real server, real SQLite)', () => {
     const stats = (await h.get('/api/stats')).body;
     expect(stats).toMatchObject({
       totalCpuSeconds: 12.5,
+      // Seed 000's clients read totalCpuCycles: the same CPU-seconds under the deprecated name.
+      totalCpuCycles: 12.5,
       queued: 1,
       built: 1,
       failed: 0,
@@ -57,8 +59,9 @@ describe('builds API end to end (real server, real SQLite)', () => {
         'rate', 'impulse', 'activeWorkers', 'maxWorkers', 'dynMaxWorkers', 'elapsedSeconds',
       ]),
     );
-    expect(h.durations).toHaveLength(1);
-    expect(h.durations[0].attributes).toEqual({ 'cicd.pipeline.result': 'success' });
+    expect(h.durations.map((d) => (d.attributes as Record<string, unknown>)['cicd.pipeline.run.state'])).toEqual(['pending', 'executing']);
+    expect(h.durations[1].attributes).toMatchObject({ 'cicd.pipeline.run.state': 'executing', 'cicd.pipeline.result': 'success' });
+    expect(h.durations[1].attributes).not.toHaveProperty('error.type');
   });
 
   it('integrates CPU-seconds from snapshots when the finish gives none', async () => {
@@ -71,7 +74,14 @@ describe('builds API end to end (real server, real SQLite)', () => {
     const fin = await h.post('/api/builds/b2/finish', { status: 'failed', exit_code: 2 });
     // 2 cores x 5 s + 1 core x 5 s.
     expect(fin.body.cpu_seconds).toBeCloseTo(15, 6);
-    expect((await h.get('/api/stats')).body).toMatchObject({ totalCpuSeconds: 15, failed: 1 });
+    expect((await h.get('/api/stats')).body).toMatchObject({ totalCpuSeconds: 15, totalCpuCycles: 15, failed: 1 });
+    // A failure carries error.type: the exit code.
+    expect(h.durations.at(-1)!.attributes).toEqual({
+      'cicd.pipeline.name': 'lib',
+      'cicd.pipeline.run.state': 'executing',
+      'cicd.pipeline.result': 'failure',
+      'error.type': '2',
+    });
   });
 
   it('answers 409, 404, 429 with the error shape and stores nothing', async () => {

@@ -22,7 +22,7 @@ function collection(load1: number, blocked: number, swapUsed: number, swapFree: 
     errors: [],
     points: new Map([
       ['system.cpu.load_average.1m', [p(load1)]],
-      ['system.process.count', [p(3, { 'process.state': 'running' }), p(blocked, { 'process.state': 'blocked' })]],
+      ['system.processes.count', [p(3, { status: 'running' }), p(blocked, { status: 'blocked' })]],
       ['system.cpu.logical.count', [p(4)]],
       ['system.memory.limit', [p(12 * GiB)]],
       [
@@ -52,6 +52,7 @@ describe('builds module', () => {
     await h.post('/api/builds/a/start');
     await h.post('/api/builds/a/finish', { status: 'failed', cpu_seconds: 3 });
     await h.post('/api/builds/b/start');
+    h.builds.service!.tickDynMax(); // what the module's 1 s timer does
     const points = await collect(h);
     for (const p of points) expect(findMetric(p.metric), p.metric).toBeDefined();
     const value = (metric: string, attrs: Attributes = {}) =>
@@ -59,24 +60,51 @@ describe('builds module', () => {
     expect(value('sysmon.build.cpu.time')).toBe(3);
     expect(value('sysmon.build.count', { outcome: 'failed' })).toBe(1);
     expect(value('sysmon.build.count', { outcome: 'success' })).toBe(0);
-    expect(value('cicd.pipeline.run.active', { 'cicd.pipeline.run.state': 'executing' })).toBe(1);
-    expect(value('cicd.pipeline.run.active', { 'cicd.pipeline.run.state': 'pending' })).toBe(0);
+    const active = points.filter((p) => p.metric === 'cicd.pipeline.run.active');
+    expect(active).toEqual([
+      { metric: 'cicd.pipeline.run.active', value: 1, attributes: { 'cicd.pipeline.name': 'b', 'cicd.pipeline.run.state': 'executing' } },
+    ]);
     expect(value('cicd.worker.count', { 'cicd.worker.state': 'busy' })).toBe(1);
     expect(value('sysmon.build.queue')).toBe(1);
     expect(value('sysmon.workers.dynamic_max')).toBe(2); // slow start 1, +1 at the first evaluation
-    expect(h.durations[0].attributes).toEqual({ 'cicd.pipeline.result': 'failure' });
+    // a: pending at its start, executing (with its result and error.type) at its finish; b: pending.
+    expect(h.durations.map((d) => d.attributes)).toEqual([
+      { 'cicd.pipeline.name': 'a', 'cicd.pipeline.run.state': 'pending' },
+      { 'cicd.pipeline.name': 'a', 'cicd.pipeline.run.state': 'executing', 'cicd.pipeline.result': 'failure', 'error.type': '_OTHER' },
+      { 'cicd.pipeline.name': 'b', 'cicd.pipeline.run.state': 'pending' },
+    ]);
+  });
+
+  it('caps distinct cicd.pipeline.name values at --pipeline-name-limit; later names share _other', async () => {
+    h = await startHarness({ maxWorkers: '8', pipelineNameLimit: '2' });
+    for (const name of ['ports/a', 'ports/b', 'ports/c', 'ports/d', 'ports/a']) {
+      const created = await h.post('/api/builds', { name });
+      await h.post(`/api/builds/${created.body.id}/start`);
+    }
+    const active = (await collect(h)).filter((p) => p.metric === 'cicd.pipeline.run.active');
+    expect(active).toEqual([
+      { metric: 'cicd.pipeline.run.active', value: 2, attributes: { 'cicd.pipeline.name': 'ports/a', 'cicd.pipeline.run.state': 'executing' } },
+      { metric: 'cicd.pipeline.run.active', value: 1, attributes: { 'cicd.pipeline.name': 'ports/b', 'cicd.pipeline.run.state': 'executing' } },
+      // ports/c and ports/d: one series, marked as the OpenTelemetry SDK marks its overflow series.
+      {
+        metric: 'cicd.pipeline.run.active',
+        value: 2,
+        attributes: { 'cicd.pipeline.name': '_other', 'cicd.pipeline.run.state': 'executing', 'otel.metric.overflow': true },
+      },
+    ]);
   });
 
   it('takes load, blocked tasks and swap from the agent collections', async () => {
     h = await startHarness({ maxWorkers: '8' });
-    for (const l of h.listeners) l(collection(10, 3, 1 * GiB, 1 * GiB));
+    // load1 2, 3 runnable + 9 blocked tasks now: dsynth shows the raw load; the limit uses the adjusted 12.
+    for (const l of h.listeners) l(collection(2, 9, 1 * GiB, 1 * GiB));
     const stats = (await h.get('/api/stats')).body;
-    expect(stats).toMatchObject({ load: 13, swapPercent: 50, maxWorkers: 8 });
+    expect(stats).toMatchObject({ load: 2, adjustedLoad: 12, swapPercent: 50, maxWorkers: 8 });
     h.builds.writeMonitorFiles();
     const monitor = readFileSync(join(h.dir, 'stats', 'monitor.dat'), 'utf8');
-    expect(monitor).toContain('Load=13.00\nSwap=50\nWorkers=0/8\n');
+    expect(monitor).toContain('Load=2.00\nSwap=50\nWorkers=0/8\n');
     const summary = JSON.parse(readFileSync(join(h.dir, 'Report', 'summary.json'), 'utf8'));
-    expect(summary.stats).toMatchObject({ swapinfo: ' 50.0', load: ' 13.0' });
+    expect(summary.stats).toMatchObject({ swapinfo: ' 50.0', load: '  2.0' });
     expect(summary.builders).toHaveLength(8);
   });
 

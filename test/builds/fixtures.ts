@@ -5,13 +5,14 @@ import type { StatsView } from '../../src/builds/service.js';
 export const STATS: StatsView = {
   totalBuildTimeMs: 0,
   totalCpuSeconds: 0,
+  totalCpuCycles: 0,
   queued: 142,
   built: 38,
   failed: 2,
   ignored: 0,
   skipped: 5,
   remaining: 97,
-  rate: 24.3,
+  rate: 24,
   impulse: 3,
   activeWorkers: 4,
   maxWorkers: 4,
@@ -21,6 +22,7 @@ export const STATS: StatsView = {
   runActive: true,
   runStartedAt: '2026-01-01T10:00:00.000Z',
   load: 3.24,
+  adjustedLoad: 5.24,
   swapPercent: 2,
   allTime: { created: 200, built: 150, failed: 10, ignored: 0, skipped: 5 },
 };

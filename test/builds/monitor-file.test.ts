@@ -18,7 +18,7 @@ afterEach(() => {
 describe('monitor.dat', () => {
   it('has the dsynth keys in order', () => {
     expect(formatMonitor(STATS)).toBe(
-      'Load=3.24\nSwap=2\nWorkers=4/4\nDynMax=4\nRate=24.3\nImpulse=3.0\nElapsed=943\n' +
+      'Load=3.24\nSwap=2\nWorkers=4/4\nDynMax=4\nRate=24\nImpulse=3\nElapsed=943\n' +
         'Queued=142\nBuilt=38\nFailed=2\nIgnored=0\nSkipped=5\n',
     );
   });
@@ -61,28 +61,67 @@ describe('monitor.dat', () => {
 });
 
 describe('Report/summary.json', () => {
-  it('follows dsynth html.c: stats block and one builder per max worker', () => {
+  // The whole document as html.c's HtmlUpdateTop()/HtmlUpdate() print it (fprintf formats copied field by
+  // field: `"key":value` lines with leading commas, builders joined by ","; idle slots " --:--:--" / "Idle").
+  it('is byte for byte what dsynth html.c writes', () => {
     const now = Date.parse('2026-01-01T10:20:00Z');
-    const running = [RUNNING_BUILD];
-    const summary = JSON.parse(formatSummary({ stats: STATS, running, profile: 'host1', nowMs: now }));
-    expect(summary.profile).toBe('host1');
-    expect(summary.active).toBe(1);
-    expect(summary.stats).toEqual({
-      queued: 142,
-      built: 38,
-      failed: 2,
-      ignored: 0,
-      skipped: 5,
-      remains: 97,
-      meta: 0,
-      elapsed: ' 00:15:43',
-      pkghour: 24,
-      impulse: 3,
-      swapinfo: '  2.0',
-      load: '  3.2',
-    });
-    expect(summary.builders).toHaveLength(4);
-    expect(summary.builders[0]).toEqual({ ID: '00', elapsed: ' 00:04:30', phase: 'running', origin: 'devel/gmake', lines: '54' });
-    expect(summary.builders[3]).toEqual({ ID: '03', elapsed: 'Idle', phase: '', origin: '', lines: '' });
+    const stats = { ...STATS, load: 2.25, adjustedLoad: 9, swapPercent: 2, maxWorkers: 3 };
+    expect(formatSummary({ stats, running: [RUNNING_BUILD], profile: 'host1', nowMs: now })).toBe(
+      [
+        '{',
+        '  "profile":"host1"',
+        '  ,"kickoff":" 01-Jan-2026 10:00:00 UTC"',
+        '  ,"kfiles":0',
+        '  ,"active":1',
+        '  ,"stats":{',
+        '    "queued":142',
+        '    ,"built":38',
+        '    ,"failed":2',
+        '    ,"ignored":0',
+        '    ,"skipped":5',
+        '    ,"remains":97',
+        '    ,"elapsed":" 00:15:43"',
+        '    ,"pkghour":24',
+        '    ,"impulse":3',
+        '    ,"swapinfo":"  2.0"',
+        '    ,"load":"  2.2"',
+        '  }',
+        '  ,"builders":[',
+        '  {',
+        '     "ID":"00"',
+        '     ,"elapsed":" 00:04:30"',
+        '     ,"phase":"Running"',
+        '     ,"origin":"devel/gmake"',
+        '     ,"lines":"54"',
+        '  }',
+        ',  {',
+        '     "ID":"01"',
+        '     ,"elapsed":" --:--:--"',
+        '     ,"phase":"Idle"',
+        '     ,"origin":""',
+        '     ,"lines":""',
+        '  }',
+        ',  {',
+        '     "ID":"02"',
+        '     ,"elapsed":" --:--:--"',
+        '     ,"phase":"Idle"',
+        '     ,"origin":""',
+        '     ,"lines":""',
+        '  }',
+        '  ]',
+        '}',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('is valid JSON: no swap, 100 hours and more, a build name that needs escaping', () => {
+    const now = Date.parse('2026-01-05T15:00:00Z');
+    const stats = { ...STATS, swapPercent: null, elapsedSeconds: 360_005, maxWorkers: 1, runActive: false };
+    const build = { ...RUNNING_BUILD, name: 'say "hi"', started_at: new Date(now - 101 * 3_600_000).toISOString() };
+    const summary = JSON.parse(formatSummary({ stats, running: [build], profile: 'host1', nowMs: now }));
+    expect(summary.active).toBe(0);
+    expect(summary.stats).toMatchObject({ elapsed: '100:00:05', swapinfo: '-    ' });
+    expect(summary.builders).toEqual([{ ID: '00', elapsed: '101:00:00', phase: 'Running', origin: 'say "hi"', lines: '54' }]);
   });
 });

@@ -16,19 +16,46 @@ function farm(minutes = 10): BuildRun {
 }
 
 describe('rate and impulse', () => {
-  it('are 0 for the first 20 seconds', () => {
+  it('impulse from t = 20 s, the rate from t > 20 s, as runstats.c', () => {
     const run = new BuildRun(600_000);
     run.queued('a', s(0));
     run.finished('a', 'success', s(5));
-    expect(run.view(s(20))).toMatchObject({ rate: 0, impulse: 0, built: 1, elapsedSeconds: 20 });
-    expect(run.view(s(21)).rate).toBeCloseTo(3600 / 21, 9);
+    expect(run.view(s(19))).toMatchObject({ rate: 0, impulse: 0, built: 1, elapsedSeconds: 19 });
+    expect(run.view(s(20))).toMatchObject({ rate: 0, impulse: 180, built: 1, elapsedSeconds: 20 });
+    // 3600 / 21 = 171.43: one truncation to 171 (rounding to 171.4 first would not change it, 171.96 would).
+    expect(run.view(s(21))).toMatchObject({ rate: 171, impulse: 171 });
+  });
+
+  it('truncates once, never rounds first', () => {
+    const run = new BuildRun(600_000);
+    for (let i = 0; i < 7; i++) {
+      run.queued(`b${i}`, s(0));
+      run.finished(`b${i}`, 'success', s(10 + i));
+    }
+    // 7 * 3600 / 299 = 84.28 -> 84.
+    expect(run.view(s(299))).toMatchObject({ rate: 84, impulse: 84 });
+    const two = new BuildRun(600_000);
+    two.queued('x', s(0));
+    two.finished('x', 'success', s(1));
+    two.queued('y', s(2));
+    two.finished('y', 'failed', s(3));
+    // 2 * 3600 / 43 = 167.44 -> 167.
+    expect(two.view(s(43)).rate).toBe(167);
+    const nine = new BuildRun(600_000);
+    nine.queued('waiting', s(0)); // keeps the run going
+    for (let i = 0; i < 2; i++) {
+      nine.queued(`n${i}`, s(0));
+      nine.finished(`n${i}`, 'success', s(1));
+    }
+    // 2 * 3600 / 723 = 9.958: dsynth shows 9; rounding to 10.0 first and truncating would show 10.
+    expect(nine.view(s(723)).rate).toBe(9);
   });
 
   it('before 10 minutes impulse covers the whole run like the rate', () => {
     const v = farm(5).view(s(300));
     expect(v.built).toBe(5);
-    expect(v.rate).toBeCloseTo(60, 9); // 5 builds in 300 s
-    expect(v.impulse).toBeCloseTo(60, 9);
+    expect(v.rate).toBe(60); // 5 builds in 300 s
+    expect(v.impulse).toBe(60);
   });
 
   it('after 10 minutes impulse uses the last 600 one-second slots', () => {
@@ -41,8 +68,8 @@ describe('rate and impulse', () => {
     }
     const at1200 = run.view(s(1200));
     expect(at1200.failed).toBe(5);
-    expect(at1200.rate).toBeCloseTo((15 * 3600) / 1200, 9); // 45/h since the start
-    expect(at1200.impulse).toBeCloseTo(((15 - 10) * 3600) / 600, 9); // 30/h: completions after 600 s
+    expect(at1200.rate).toBe(45); // 15 * 3600 / 1200 since the start
+    expect(at1200.impulse).toBe(30); // (15 - 10) * 3600 / 600: completions after 600 s
     // Ten minutes after the burst it has left the window.
     expect(run.view(s(1505)).impulse).toBe(0);
   });
@@ -53,8 +80,8 @@ describe('rate and impulse', () => {
     run.finished('b11', 'ignored', s(610));
     const v = run.view(s(1200));
     expect(v).toMatchObject({ total: 20, built: 10, skipped: 1, ignored: 1, remaining: 8 });
-    expect(v.rate).toBeCloseTo(30, 9);
-    expect(v.impulse).toBeCloseTo(0, 9);
+    expect(v.rate).toBe(30);
+    expect(v.impulse).toBe(0);
   });
 });
 
@@ -70,7 +97,7 @@ describe('run lifecycle', () => {
     // 600 s after the last build finished, the run ends; its figures stay, elapsed stops.
     const ended = run.view(s(1000));
     expect(ended).toMatchObject({ active: false, elapsedSeconds: 300, built: 1, total: 1 });
-    expect(ended.rate).toBeCloseTo(12, 9);
+    expect(ended.rate).toBe(12);
     expect(run.view(s(5000)).elapsedSeconds).toBe(300);
     // A new build starts a new run from zero.
     run.started('b', s(6000));

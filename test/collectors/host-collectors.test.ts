@@ -35,10 +35,11 @@ describe('createHostCollectors', () => {
     const emitted = new Set(c.points.keys());
     // Utilization needs ticks to pass between collections, which a static tree does not have.
     const expected = ['system.cpu.time', 'system.cpu.frequency', 'sysmon.cpu.frequency.source', 'system.cpu.logical.count',
-      'system.process.count', 'system.memory.usage', 'system.memory.utilization', 'system.memory.limit',
+      'system.processes.count', 'system.memory.usage', 'system.memory.utilization', 'system.memory.limit',
       'system.memory.linux.available', 'system.paging.usage', 'system.paging.utilization', 'system.paging.operations',
       'system.paging.faults', 'system.cpu.load_average.1m', 'system.cpu.load_average.5m', 'system.cpu.load_average.15m',
-      'sysmon.cpu.load_average.adjusted.1m', 'system.linux.psi.total_time', 'system.linux.psi.pressure', 'sysmon.collector.errors'];
+      'sysmon.cpu.load_average.adjusted.1m', 'sysmon.collector.errors',
+      ...['cpu', 'memory', 'io', 'irq'].flatMap((r) => ['total', '10s', '1m', '5m'].map((m) => `system.${r}.linux.pressure.${m}`))];
     expect([...emitted].sort()).toEqual(expected.sort());
     for (const name of expected) {
       const module = findMetric(name)!.module;

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { LoadavgCollector } from '../../src/collectors/linux/loadavg.js';
+import { adjustedLoad1, LoadavgCollector } from '../../src/collectors/linux/loadavg.js';
 import { parseLoadavg } from '../../src/collectors/linux/loadavg-parser.js';
 import { PressureCollector, pressureSupport } from '../../src/collectors/linux/pressure.js';
 import { parsePressure } from '../../src/collectors/linux/pressure-parser.js';
@@ -18,12 +18,23 @@ describe('load', () => {
     expect(() => parseLoadavg('', '/proc/loadavg')).toThrow('/proc/loadavg: expected three load averages');
   });
 
-  test('load averages and the adjusted load = load1 + procs_blocked from /proc/stat', async () => {
+  test('load averages and the adjusted load = max(load1, procs_running + procs_blocked) from /proc/stat', async () => {
     const c = await collectOnce(fixturePaths('bare-metal'), [new LoadavgCollector()]);
     expect(valueOf(c, 'system.cpu.load_average.1m')).toBe(2.5);
     expect(valueOf(c, 'system.cpu.load_average.5m')).toBe(1.75);
     expect(valueOf(c, 'system.cpu.load_average.15m')).toBe(1.1);
-    expect(valueOf(c, 'sysmon.cpu.load_average.adjusted.1m')).toBe(4.5);
+    // The fixture's /proc/stat: procs_running 3, procs_blocked 2.
+    expect(valueOf(c, 'sysmon.cpu.load_average.adjusted.1m')).toBe(5);
+  });
+
+  test('the adjusted load counts a blocked task once (Linux load already includes state D)', () => {
+    // Steady thrashing: 20 tasks in D for minutes, 2 runnable; Linux load1 has converged to 22.
+    // dsynth on DragonFly would see load 2 (runnable only) + t_pw 20 = 22; load1 + blocked would say 42.
+    expect(adjustedLoad1(22, 2, 20)).toBe(22);
+    // A sudden wave of 20 blocked tasks while load1 still shows the past 8: the limit reacts at once.
+    expect(adjustedLoad1(8, 2, 20)).toBe(22);
+    // Nothing blocked: the average, as dsynth without page-fault waiters.
+    expect(adjustedLoad1(3.25, 1, 0)).toBe(3.25);
   });
 
   test('a broken /proc/stat drops only the adjusted load (the cpu collector reports that error)', async () => {
@@ -54,28 +65,30 @@ describe('parsePressure', () => {
 });
 
 describe('pressure collector', () => {
-  test('total time in seconds and pressure as a fraction per resource, stall and window', async () => {
+  test('the Collector pressure scraper names: total in seconds, averages as fractions, per stall type', async () => {
     const c = await collectOnce(fixturePaths('bare-metal'), [new PressureCollector()]);
     expect(c.errors).toEqual([]);
-    expect(valueOf(c, 'system.linux.psi.total_time', { 'psi.resource': 'cpu', 'psi.stall': 'some' })).toBe(123.456789);
-    expect(valueOf(c, 'system.linux.psi.total_time', { 'psi.resource': 'io', 'psi.stall': 'full' })).toBe(87.654321);
-    expect(valueOf(c, 'system.linux.psi.total_time', { 'psi.resource': 'irq', 'psi.stall': 'full' })).toBe(0.042);
-    const pressure = (resource: string, stall: string, window: string) =>
-      valueOf(c, 'system.linux.psi.pressure', { 'psi.resource': resource, 'psi.stall': stall, 'psi.window': window });
-    expect(pressure('cpu', 'some', '10s')).toBe(0.125);
-    expect(pressure('cpu', 'some', '60s')).toBe(0.0625);
-    expect(pressure('memory', 'full', '300s')).toBe(0.0005);
-    expect(pressure('irq', 'full', '300s')).toBe(0.0003);
-    expect(pressure('irq', 'some', '10s')).toBeUndefined();
+    const some = { 'system.pressure.stall_type': 'some' };
+    const full = { 'system.pressure.stall_type': 'full' };
+    expect(valueOf(c, 'system.cpu.linux.pressure.total', some)).toBe(123.456789);
+    expect(valueOf(c, 'system.io.linux.pressure.total', full)).toBe(87.654321);
+    expect(valueOf(c, 'system.irq.linux.pressure.total', full)).toBe(0.042);
+    expect(valueOf(c, 'system.cpu.linux.pressure.10s', some)).toBe(0.125);
+    expect(valueOf(c, 'system.cpu.linux.pressure.1m', some)).toBe(0.0625);
+    expect(valueOf(c, 'system.memory.linux.pressure.5m', full)).toBe(0.0005);
+    expect(valueOf(c, 'system.irq.linux.pressure.5m', full)).toBe(0.0003);
+    expect(valueOf(c, 'system.irq.linux.pressure.10s', some)).toBeUndefined();
     // cpu, memory, io: some + full; irq: full only.
-    expect(points(c, 'system.linux.psi.total_time')).toHaveLength(7);
-    expect(points(c, 'system.linux.psi.pressure')).toHaveLength(21);
+    for (const r of ['cpu', 'memory', 'io'] as const) {
+      for (const m of ['total', '10s', '1m', '5m'] as const) expect(points(c, `system.${r}.linux.pressure.${m}`)).toHaveLength(2);
+    }
+    expect(points(c, 'system.irq.linux.pressure.total')).toHaveLength(1);
   });
 
   test('no /proc/pressure: no points and no error; doctor is told why', async () => {
     const c = await collectOnce(fixturePaths('no-psi'), [new PressureCollector()]);
     expect(c.errors).toEqual([]);
-    expect(points(c, 'system.linux.psi.total_time')).toEqual([]);
+    expect([...c.points.keys()].filter((name) => name.includes('pressure'))).toEqual([]);
     const support = pressureSupport(fixturePaths('no-psi'));
     expect(support.available).toBe(false);
     expect(support).toMatchObject({ reason: expect.stringContaining('proc/pressure does not exist (kernel older than 4.20') });
@@ -85,8 +98,10 @@ describe('pressure collector', () => {
   test('a kernel without the irq file reports the other resources', async () => {
     const c = await collectOnce(fixturePaths('vm'), [new PressureCollector()]);
     expect(c.errors).toEqual([]);
-    expect(new Set(points(c, 'system.linux.psi.total_time').map((p) => p.attributes['psi.resource']))).toEqual(
-      new Set(['cpu', 'memory', 'io']),
-    );
+    expect([...c.points.keys()].filter((name) => name.endsWith('.linux.pressure.total')).sort()).toEqual([
+      'system.cpu.linux.pressure.total',
+      'system.io.linux.pressure.total',
+      'system.memory.linux.pressure.total',
+    ]);
   });
 });

@@ -97,8 +97,8 @@ describe('cpu collector', () => {
     expect(new Set(times.map((p) => p.attributes['cpu.logical_number']))).toEqual(new Set([0, 1, 3]));
     expect(times.every((p) => typeof p.attributes['cpu.logical_number'] === 'number')).toBe(true);
     expect(valueOf(c, 'system.cpu.logical.count')).toBe(3);
-    expect(valueOf(c, 'system.process.count', { 'process.state': 'running' })).toBe(3);
-    expect(valueOf(c, 'system.process.count', { 'process.state': 'blocked' })).toBe(2);
+    expect(valueOf(c, 'system.processes.count', { status: 'running' })).toBe(3);
+    expect(valueOf(c, 'system.processes.count', { status: 'blocked' })).toBe(2);
     // The first collection has nothing to compare with.
     expect(points(c, 'system.cpu.utilization')).toEqual([]);
   });
@@ -117,7 +117,7 @@ describe('cpu collector', () => {
     expect(new Set(points(c, 'system.cpu.time').map((p) => p.attributes['cpu.mode']))).toEqual(
       new Set(['user', 'nice', 'system', 'idle']),
     );
-    expect(points(c, 'system.process.count')).toEqual([]);
+    expect(points(c, 'system.processes.count')).toEqual([]);
   });
 
   test('utilization from the delta between two collections; counters going backwards reset that CPU', async () => {

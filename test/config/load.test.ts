@@ -135,6 +135,11 @@ describe('invalid configuration: one line naming key, value and what is allowed'
       /prometheus-listen="127.0.0.1:99999".*port from 0 to 65535/,
     );
   });
+  it('rejects a pipeline name limit that is not a whole number from 1, and takes a good one from the file', () => {
+    expect(loadError(() => loadConfig({ argv: { pipelineNameLimit: '0' }, env: {} }))).toMatch(/^invalid pipeline-name-limit="0" \(from --pipeline-name-limit\): /);
+    expect(loadConfig({ argv: { config: configFile('pipeline-name-limit: 20\n') }, env: {} }).pipelineNameLimit).toBe(20);
+    expect(loadConfig({ argv: {}, env: {} }).pipelineNameLimit).toBe(100);
+  });
   it('rejects an unknown key in the file', () => {
     const file = configFile('intervall: 10s\n');
     expect(loadError(() => loadConfig({ argv: { config: file }, env: {} }))).toMatch(/unknown key "intervall"/);

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { metricDef, type MetricName } from '../../src/catalogue.js';
 import { prometheusLabel, prometheusName } from '../../src/prometheus-names.js';
+import { VERSION } from '../../src/version.js';
 import { dashboardQueries, loadDashboards } from './grafana-model.js';
 import { freePort, REPO, repoPath, runAsync, tool } from './tools.js';
 
@@ -144,6 +145,9 @@ describe.skipIf(!prometheus.path)(`agent /metrics in a real Prometheus ${prometh
       labels: {
         ...Object.fromEntries(Object.entries(p.attributes).map(([k, v]) => [prometheusLabel(k), String(v)])),
         [prometheusLabel('host.name')]: snapshot.resource['host.name'],
+        // The instrumentation scope, as the Prometheus compatibility spec asks.
+        [prometheusLabel('otel.scope.name')]: 'otel-sysmon',
+        [prometheusLabel('otel.scope.version')]: VERSION,
       },
       value: p.value,
     }));

@@ -130,7 +130,14 @@ describe('dashboard contents', () => {
       'system.memory.usage',
       'system.paging.usage',
       'system.paging.operations',
-      'system.linux.psi.pressure',
+      'system.cpu.linux.pressure.1m',
+      'system.memory.linux.pressure.1m',
+      'system.io.linux.pressure.1m',
+      'system.irq.linux.pressure.1m',
+      'system.cpu.linux.pressure.total',
+      'system.memory.linux.pressure.total',
+      'system.io.linux.pressure.total',
+      'system.irq.linux.pressure.total',
     ] as const) {
       expect(used, m).toContain(series(m)[0]);
     }
@@ -192,7 +199,10 @@ describe('Host overview (Proton) mirrors the Host overview where Proton has the 
       'system.cpu.load_average.1m',
       'system.memory.usage',
       'system.paging.usage',
-      'system.linux.psi.pressure',
+      'system.cpu.linux.pressure.1m',
+      'system.memory.linux.pressure.1m',
+      'system.io.linux.pressure.1m',
+      'system.irq.linux.pressure.1m',
     ] as const) {
       expect(used, m).toContain(m);
     }

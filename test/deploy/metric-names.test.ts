@@ -20,8 +20,16 @@ const rules = (parseYaml(readRepoFile(RULE_FILE)) as RuleFile).groups.flatMap((g
 const recorded = new Set(rules.flatMap((r) => (r.record ? [r.record] : [])));
 
 // Labels every series carries besides its attributes: host.name copied from the resource (by the agent's
-// /metrics and the gateway collectors), the scrape target labels, and histogram buckets.
-const SERIES_LABELS = new Set([prometheusLabel('host.name'), 'job', 'instance', 'le']);
+// /metrics and the gateway collectors), the instrumentation scope (OpenTelemetry's Prometheus compatibility
+// spec), the scrape target labels, and histogram buckets.
+const SERIES_LABELS = new Set([
+  prometheusLabel('host.name'),
+  prometheusLabel('otel.scope.name'),
+  prometheusLabel('otel.scope.version'),
+  'job',
+  'instance',
+  'le',
+]);
 const ATTRIBUTE_LABELS = new Set(CATALOGUE.flatMap((m) => m.attributes.map(prometheusLabel)));
 
 // Resource attributes the agent sends (src/telemetry/resource.ts), which the bridge keeps in resource_attributes.

@@ -136,7 +136,7 @@ describe('doctor report on other fixtures', () => {
   it('no PSI and no swap: both say why and what it costs', async () => {
     const noPsi = await runDoctor({ config: configFor(join(FIXTURES, 'no-psi'), { exporter: ['none'] }), windowMs: 1, perfSyscalls: () => new FakePmu({ events: [] }) });
     expect(noPsi.psi.available).toBe(false);
-    expect(noPsi.psi.reason).toMatch(/pressure does not exist \(kernel older than 4\.20, built without CONFIG_PSI, or booted with psi=0\): system\.linux\.psi\.\* has no points$/);
+    expect(noPsi.psi.reason).toMatch(/pressure does not exist \(kernel older than 4\.20, built without CONFIG_PSI, or booted with psi=0\): system\.\{cpu,memory,io,irq\}\.linux\.pressure\.\* have no points$/);
     const noSwap = await runDoctor({ config: configFor(join(FIXTURES, 'no-swap'), { exporter: ['none'] }), windowMs: 1, perfSyscalls: () => new FakePmu({ events: [] }) });
     expect(noSwap.host.swap).toEqual({
       present: false,

@@ -5,7 +5,7 @@ import { hostname, platform, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { findMetric, isMonotonic, otlpType } from '../../src/catalogue.js';
+import { findMetric, isMonotonic, otlpType, SCHEMA_URL } from '../../src/catalogue.js';
 import { VERSION } from '../../src/version.js';
 import { type FlatMetric, flattenMetrics, latestMetrics, type OtlpReceiver, startOtlpReceiver } from '../helpers/otlp-receiver.js';
 import { waitFor } from '../helpers/wait.js';
@@ -85,6 +85,21 @@ function assertReceived(): Record<string, unknown> {
     }
   }
 
+  // The semantic conventions release followed, on the resource and the scope; whole-number metrics as OTLP ints.
+  for (const r of receiver.requests) {
+    for (const rm of r.request.resourceMetrics) {
+      expect(rm.schemaUrl).toBe(SCHEMA_URL);
+      for (const sm of rm.scopeMetrics) {
+        expect(sm.schemaUrl).toBe(SCHEMA_URL);
+        for (const m of sm.metrics) {
+          if (m.type !== 'gauge' && m.type !== 'sum') continue;
+          const expected = findMetric(m.name)?.valueType === 'int' ? 'int' : 'double';
+          for (const p of m.points) expect({ name: m.name, valueType: p.valueType }).toEqual({ name: m.name, valueType: expected });
+        }
+      }
+    }
+  }
+
   const latest = latestMetrics(receiver.requests);
   for (const name of [
     'system.cpu.time',
@@ -98,7 +113,7 @@ function assertReceived(): Record<string, unknown> {
     expect(latest.has(name), `${name} received`).toBe(true);
   }
   if (LINUX) {
-    expect(latest.has('system.process.count')).toBe(true);
+    expect(latest.has('system.processes.count')).toBe(true);
     expect(latest.has('system.memory.linux.available')).toBe(true);
   }
 

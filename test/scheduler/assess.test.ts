@@ -120,12 +120,12 @@ describe('quiet inputs', () => {
         { attributes: { 'system.paging.state': 'used', 'system.device': 'a' }, value: 100 },
         { attributes: { 'system.paging.state': 'free', 'system.device': 'a' }, value: 300 },
       ],
-      'system.linux.psi.pressure': [
-        { attributes: { 'psi.resource': 'io', 'psi.stall': 'some', 'psi.window': '10s' }, value: 0.125 },
-        { attributes: { 'psi.resource': 'io', 'psi.stall': 'full', 'psi.window': '10s' }, value: 0.5 },
-        { attributes: { 'psi.resource': 'cpu', 'psi.stall': 'some', 'psi.window': '60s' }, value: 0.02 },
-        { attributes: { 'psi.resource': 'cpu', 'psi.stall': 'some', 'psi.window': '300s' }, value: 0.9 },
+      'system.io.linux.pressure.10s': [
+        { attributes: { 'system.pressure.stall_type': 'some' }, value: 0.125 },
+        { attributes: { 'system.pressure.stall_type': 'full' }, value: 0.5 },
       ],
+      'system.cpu.linux.pressure.1m': [{ attributes: { 'system.pressure.stall_type': 'some' }, value: 0.02 }],
+      'system.cpu.linux.pressure.5m': [{ attributes: { 'system.pressure.stall_type': 'some' }, value: 0.9 }],
     });
     const h = hostReadings(c);
     expect(h.load_per_cpu).toBe(0.75);

@@ -1,7 +1,7 @@
 // The catalogue producer must report exactly what the SDK's own observable instruments would for the
 // same observations: here both run side by side over a scripted series of collections (series that
 // appear, vanish and come back, a counter reset, attributes in another key order) in both temporalities.
-import type { Observable } from '@opentelemetry/api';
+import { type Observable, ValueType } from '@opentelemetry/api';
 import { hrTimeToMilliseconds } from '@opentelemetry/core';
 import {
   AggregationTemporality,
@@ -76,7 +76,7 @@ function sdkReference(temporality: AggregationTemporality, latest: () => Collect
   const meter = new MeterProvider({ readers: [reader] }).getMeter('otel-sysmon', '1.0.0');
   const observables = new Map<string, Observable>();
   for (const def of CATALOGUE as readonly MetricDef[]) {
-    const options = { unit: def.unit, description: def.description };
+    const options = { unit: def.unit, description: def.description, valueType: def.valueType === 'int' ? ValueType.INT : ValueType.DOUBLE };
     if (def.instrument === 'Counter') observables.set(def.name, meter.createObservableCounter(def.name, options));
     if (def.instrument === 'UpDownCounter') observables.set(def.name, meter.createObservableUpDownCounter(def.name, options));
     if (def.instrument === 'Gauge') observables.set(def.name, meter.createObservableGauge(def.name, options));
@@ -99,6 +99,7 @@ interface Row {
   value: number;
   startMs: number;
   endMs: number;
+  valueType: ValueType;
 }
 
 function rows(rm: ResourceMetrics, observed?: Collection): Row[] {
@@ -116,6 +117,7 @@ function rows(rm: ResourceMetrics, observed?: Collection): Row[] {
           temporality: m.aggregationTemporality,
           monotonic: m.dataPointType === DataPointType.SUM ? m.isMonotonic : undefined,
           unit: m.descriptor.unit,
+          valueType: m.descriptor.valueType,
           attributes,
           // The SDK sums cumulative values from deltas, which can differ in the last bit.
           value: Number((p.value as number).toPrecision(12)),

@@ -2,6 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { VERSION } from '../../src/version.js';
 import { type RunningCli, startCli } from '../support/cli.js';
 
 function sample(text: string, name: string): { labels: string; value: number }[] {
@@ -47,6 +48,14 @@ describe('run --exporter prometheus serves catalogue names on /metrics', () => {
     expect(used!.value).toBeGreaterThan(0);
     expect(sample(text, 'target_info')[0].labels).toMatch(/service_name="otel-sysmon"/);
     expect(sample(text, 'system_cpu_frequency_hertz').every((s) => s.value > 0)).toBe(true);
+    // OpenTelemetry's Prometheus compatibility spec: the instrumentation scope on every series, the resource on target_info.
+    const series = text.split('\n').filter((l) => l !== '' && !l.startsWith('#') && !l.startsWith('target_info'));
+    expect(series.length).toBeGreaterThan(30);
+    for (const line of series) {
+      expect(line).toContain('otel_scope_name="otel-sysmon"');
+      expect(line).toContain(`otel_scope_version="${VERSION}"`);
+    }
+    expect(sample(text, 'target_info')[0].labels).not.toContain('otel_scope_name');
   });
 
   it('answers /healthz and 404 elsewhere', async () => {

@@ -40,9 +40,9 @@ function sample(timeMs: number, hz0: number): Collection {
     ['system.memory.limit', 8 * 1024 ** 3],
     ['system.paging.usage', 256 * 1024 ** 2, { 'system.paging.state': 'used', 'system.device': '/dev/sda2' }],
     ['system.paging.usage', 768 * 1024 ** 2, { 'system.paging.state': 'free', 'system.device': '/dev/sda2' }],
-    ['system.linux.psi.pressure', 0.125, { 'psi.resource': 'cpu', 'psi.stall': 'some', 'psi.window': '10s' }],
-    ['system.linux.psi.pressure', 0.5, { 'psi.resource': 'cpu', 'psi.stall': 'some', 'psi.window': '60s' }],
-    ['system.linux.psi.pressure', 0.01, { 'psi.resource': 'io', 'psi.stall': 'full', 'psi.window': '10s' }],
+    ['system.cpu.linux.pressure.10s', 0.125, { 'system.pressure.stall_type': 'some' }],
+    ['system.cpu.linux.pressure.1m', 0.5, { 'system.pressure.stall_type': 'some' }],
+    ['system.io.linux.pressure.10s', 0.01, { 'system.pressure.stall_type': 'full' }],
   ]);
 }
 

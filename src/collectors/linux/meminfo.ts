@@ -16,9 +16,8 @@ export class MeminfoCollector implements Collector {
     // page cache + reclaimable slab) for "used", and emit no linux.available since the kernel gave none.
     const available = m.available ?? m.free + m.buffers + m.cached + m.sReclaimable;
     const used = Math.max(0, m.total - available);
-    // cached is the page cache alone (Cached), as in the Collector's hostmetrics receiver, which
-    // reports SReclaimable as a separate slab_reclaimable state: the same host then shows the same
-    // cached value through either agent.
+    // cached is the page cache alone (Cached). The Collector's cached is larger: gopsutil adds
+    // SReclaimable to it (README, "Choices made against the standards").
     const states = [
       [used, USED],
       [m.free, FREE],

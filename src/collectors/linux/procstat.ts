@@ -1,5 +1,5 @@
 // CPU collector (/proc/stat): system.cpu.time, system.cpu.utilization, system.cpu.logical.count and
-// system.process.count. Also the shared, once-per-collection /proc/stat parse other collectors use.
+// system.processes.count. Also the shared, once-per-collection /proc/stat parse other collectors use.
 import type { CollectContext, Collector, PointSink } from '../types.js';
 import { parseCpuList } from './cpu-list.js';
 import { type CpuWindow, CpuWindowTracker } from './cpu-window.js';
@@ -86,8 +86,8 @@ export class ProcStatCollector implements Collector {
       for (let m = 0; m < cpu.modes; m++) sink.add('system.cpu.utilization', w.modeSeconds[m] / w.totalSeconds, attrs[m]);
     }
     sink.add('system.cpu.logical.count', onlineCpus(ctx).length);
-    if (stat.procsRunning !== undefined) sink.add('system.process.count', stat.procsRunning, RUNNING);
-    if (stat.procsBlocked !== undefined) sink.add('system.process.count', stat.procsBlocked, BLOCKED);
+    if (stat.procsRunning !== undefined) sink.add('system.processes.count', stat.procsRunning, RUNNING);
+    if (stat.procsBlocked !== undefined) sink.add('system.processes.count', stat.procsBlocked, BLOCKED);
   }
 
   private attributes(cpu: number): readonly Attrs[] {
@@ -100,5 +100,5 @@ export class ProcStatCollector implements Collector {
   }
 }
 
-const RUNNING = { 'process.state': 'running' } as const;
-const BLOCKED = { 'process.state': 'blocked' } as const;
+const RUNNING = { status: 'running' } as const;
+const BLOCKED = { status: 'blocked' } as const;

@@ -2,8 +2,9 @@
 import type { CollectContext, Collector, PointSink } from '../types.js';
 import { parseVmstat } from './vmstat-parser.js';
 
-const IN = { 'system.paging.direction': 'in' } as const;
-const OUT = { 'system.paging.direction': 'out' } as const;
+// Swapping a page in or out is a major fault's work (semconv: system.paging.fault.type on operations).
+const IN = { 'system.paging.direction': 'in', 'system.paging.fault.type': 'major' } as const;
+const OUT = { 'system.paging.direction': 'out', 'system.paging.fault.type': 'major' } as const;
 const MAJOR = { 'system.paging.fault.type': 'major' } as const;
 const MINOR = { 'system.paging.fault.type': 'minor' } as const;
 
