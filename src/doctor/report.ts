@@ -2,7 +2,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { loadDarwinIOReport } from '../../native-bindings/darwin-ioreport.js';
+import { loadDarwinSysctl } from '../../native-bindings/darwin-ioreport.js';
 import { frequencyReports, hostCollectionFor, resolveHostPaths } from '../collectors/index.js';
 import { type CpuFrequencyReport, seriesName } from '../collectors/frequency/types.js';
 import { PSI_RESOURCES, pressureSupport } from '../collectors/linux/pressure.js';
@@ -167,7 +167,7 @@ export async function runDoctor(o: DoctorOptions): Promise<DoctorReport> {
 /** macOS sysctl reader for VM detection, or undefined when the binding cannot load. */
 function darwinSysctl(): ((name: string) => number | undefined) | undefined {
   try {
-    return loadDarwinIOReport().sysctlNumber;
+    return loadDarwinSysctl().sysctlNumber;
   } catch {
     return undefined;
   }
