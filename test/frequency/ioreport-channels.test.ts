@@ -129,3 +129,31 @@ describe('logical CPU order: tier, die, cluster, core', () => {
     });
   });
 });
+
+describe('core channels checked against hw.perflevel counts', () => {
+  it('channels of disabled cores (no tick at all, not even IDLE) are dropped: a binned M1 Pro maps its 6 P cores', () => {
+    // M1 Pro family names (NeoAsitop#2). Not from a dump: no public listing shows whether a binned chip
+    // publishes channels of its disabled cores (macmon#48 filters "dead/disabled cores" on M5, and the
+    // SMC lists 8 P-core sensors on a 6-P-core M1 Pro, exelban/stats#803), so the case is built here.
+    const names = ['ECPU000', 'ECPU010', ...[0, 1, 2, 3].map((i) => `PCPU0${i}0`), ...[0, 1, 2, 3].map((i) => `PCPU1${i}0`)];
+    const cores = delta(names);
+    const dead = new Set(['PCPU020', 'PCPU130']);
+    const channels = cores.map((c) => (dead.has(c.name) ? { ...c.channel, states: c.channel.states.map((st) => ({ ...st, residency: 0 })) } : c.channel));
+    const result = ioreportFrequencies({ channels, tables: { E: M1_E_HZ, P: M1_P_HZ }, tierCpus: { E: 2, P: 6 } });
+    const live = names.filter((n) => !dead.has(n));
+    expect(result.size).toBe(8);
+    live.forEach((name, cpu) => expect(result.get(cpu), `cpu${cpu} = ${name}`).toMatchObject({ hz: cores.find((c) => c.name === name)!.hz }));
+  });
+
+  it('channels that cannot be matched to the CPUs fall back to the cluster clock, saying why', () => {
+    const cores = delta(['ECPU00', 'ECPU01', 'PCPU00']);
+    const channels = [...cores.map((c) => c.channel), clusterChannel('ECPU', [0, 0, 0, 0, 1], 0), clusterChannel('PCPU', M1_P_HZ.map((_, i) => (i === 14 ? 1 : 0)), 0)];
+    const result = ioreportFrequencies({ channels, tables: { E: M1_E_HZ, P: M1_P_HZ }, tierCpus: { E: 2, P: 4 } });
+    expect(result.size).toBe(6);
+    expect(result.get(2)).toEqual({
+      hz: 3.204e9,
+      variant: 'cluster',
+      note: "IOReport residency-weighted DVFS clock of cluster PCPU: 1 P core channels for 4 logical CPUs (hw.perflevel0.logicalcpu), so every core of the cluster reads the cluster's clock",
+    });
+  });
+});

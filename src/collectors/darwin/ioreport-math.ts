@@ -158,10 +158,33 @@ export interface IOReportInputs {
   readonly tierCpus?: Readonly<Record<CoreTier, number>>;
 }
 
+type Core = CoreChannelName & { readonly channel: IOReportChannel };
+
 /**
- * Hz per logical CPU: per core from "CPU Core Performance States" when that subgroup has channels,
- * else each CPU gets its cluster's value from "CPU Complex Performance States" (a tier's CPUs are
- * split evenly, in order, across that tier's clusters).
+ * The core channels that map one to one onto each tier's logical CPUs, or why they do not. A chip
+ * with disabled cores may still list their channels: those never count a tick (not even IDLE) and
+ * are dropped while a tier has more channels than hw.perflevelN.logicalcpu says it has CPUs.
+ */
+function matchTiers(cores: readonly Core[], tierCpus: IOReportInputs['tierCpus']): Core[] | string {
+  const kept: Core[] = [];
+  const problems: string[] = [];
+  for (const [tier, level] of [['E', 1], ['P', 0]] as const) {
+    let mine = cores.filter((c) => c.tier === tier);
+    const want = tierCpus?.[tier] ?? 0;
+    if (want > 0 && mine.length > want) {
+      let excess = mine.length - want;
+      mine = mine.filter((c) => !(excess > 0 && c.channel.states.every((s) => s.residency === 0) && excess-- > 0));
+    }
+    if (want > 0 && mine.length !== want) problems.push(`${mine.length} ${tier} core channels for ${want} logical CPUs (hw.perflevel${level}.logicalcpu)`);
+    kept.push(...mine);
+  }
+  return problems.length > 0 ? problems.join(', ') : kept.sort(order);
+}
+
+/**
+ * Hz per logical CPU: per core from "CPU Core Performance States" when that subgroup has channels
+ * that match the tiers' CPU counts, else each CPU gets its cluster's value from "CPU Complex
+ * Performance States" (a tier's CPUs are split evenly, in order, across that tier's clusters).
  */
 export function ioreportFrequencies(inputs: IOReportInputs): Map<number, FrequencyReading> {
   const result = new Map<number, FrequencyReading>();
@@ -172,8 +195,9 @@ export function ioreportFrequencies(inputs: IOReportInputs): Map<number, Frequen
       return name ? [{ ...name, channel: c }] : [];
     })
     .sort(order);
-  if (cores.length > 0) {
-    cores.forEach((core, cpu) => result.set(cpu, note(residencyWeightedHz(core.channel.states, inputs.tables[core.tier]), 'core')));
+  const matched = cores.length > 0 ? matchTiers(cores, inputs.tierCpus) : 'no per-core channels';
+  if (typeof matched !== 'string') {
+    matched.forEach((core, cpu) => result.set(cpu, note(residencyWeightedHz(core.channel.states, inputs.tables[core.tier]), 'core')));
     return result;
   }
   const clusters = inputs.channels
@@ -183,12 +207,18 @@ export function ioreportFrequencies(inputs: IOReportInputs): Map<number, Frequen
       return name ? [{ ...name, channel: c }] : [];
     })
     .sort(order);
+  if (clusters.length === 0 && cores.length > 0) {
+    // Core channels that cannot be mapped and no cluster to fall back on: a reason per CPU.
+    const total = (inputs.tierCpus?.E ?? 0) + (inputs.tierCpus?.P ?? 0);
+    for (let cpu = 0; cpu < total; cpu++) result.set(cpu, { reason: `IOReport core channels do not match the CPUs: ${matched}` });
+    return result;
+  }
   let cpu = 0;
   for (const tier of ['E', 'P'] as const) {
     const mine = clusters.filter((c) => c.tier === tier);
     const count = inputs.tierCpus?.[tier] ?? 0;
     mine.forEach((cluster, i) => {
-      const reading = clusterNote(residencyWeightedHz(cluster.channel.states, inputs.tables[tier]), cluster.channel.channel);
+      const reading = clusterNote(residencyWeightedHz(cluster.channel.states, inputs.tables[tier]), cluster.channel.channel, matched);
       const share = Math.floor(count / mine.length) + (i < count % mine.length ? 1 : 0);
       for (let k = 0; k < share; k++) result.set(cpu++, reading);
     });
@@ -201,11 +231,11 @@ function note(reading: FrequencyReading, scope: string): FrequencyReading {
 }
 
 /** A cluster's value given to each of its CPUs: degraded, every core reads the cluster's clock. */
-function clusterNote(reading: FrequencyReading, channel: string): FrequencyReading {
+function clusterNote(reading: FrequencyReading, channel: string, why: string): FrequencyReading {
   if (!('hz' in reading)) return reading;
   return {
     hz: reading.hz,
-    note: `IOReport residency-weighted DVFS clock of cluster ${channel}: no per-core channels, so every core of the cluster reads the cluster's clock`,
+    note: `IOReport residency-weighted DVFS clock of cluster ${channel}: ${why}, so every core of the cluster reads the cluster's clock`,
     variant: CLUSTER_VARIANT,
   };
 }

@@ -37,7 +37,7 @@ export const NULL_SAMPLE_REASON =
   'IOReportCreateSamples returned NULL (after sleep, or the subscription was lost): no estimate this collection';
 export const NULL_DELTA_REASON = 'IOReportCreateSamplesDelta returned NULL: no estimate this collection';
 export const CLUSTER_ONLY_MESSAGE =
-  'IOReport publishes only cluster channels (CPU Complex Performance States) on this Mac: every core of a cluster reports the cluster clock (sysmon.cpu.frequency.source says ioreport/cluster)';
+  'IOReport gives no usable per-core channels on this Mac: every core of a cluster reports the cluster clock (sysmon.cpu.frequency.source says ioreport/cluster)';
 
 interface Prepared {
   readonly subscription: DarwinIOReportSubscription;
@@ -84,9 +84,10 @@ export class IOReportFrequencySource implements FrequencySource {
     if (!channels) return this.fail(cpus, NULL_DELTA_REASON);
     this.recovered();
     this.last = ioreportFrequencies({ channels, tables: p.tables, tierCpus: p.tierCpus });
-    if (!this.saidClusterOnly && [...this.last.values()].some((r) => r.variant === CLUSTER_VARIANT)) {
+    const cluster = [...this.last.values()].find((r) => r.variant === CLUSTER_VARIANT);
+    if (!this.saidClusterOnly && cluster && 'hz' in cluster) {
       this.saidClusterOnly = true;
-      this.deps.log?.warn(CLUSTER_ONLY_MESSAGE);
+      this.deps.log?.warn(CLUSTER_ONLY_MESSAGE, { detail: cluster.note });
     }
     return this.answer(cpus, this.last, NO_CHANNEL);
   }
