@@ -39,6 +39,7 @@ function frequencyLines(r: DoctorReport): string[] {
       lines.push(`    ${d.series} = ${d.used ? 1 : 0}  cpu${cpuRanges(d.cpus)}: ${d.reason}`);
     }
   }
+  for (const n of r.frequency.notes) lines.push(`  note: ${n}`);
   return lines;
 }
 

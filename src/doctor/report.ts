@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { loadDarwinSysctl } from '../../native-bindings/darwin-ioreport.js';
+import { IDLE_WINDOW_REASON } from '../collectors/darwin/ioreport-math.js';
 import { frequencyReports, hostCollectionFor, resolveHostPaths } from '../collectors/index.js';
 import { type CpuFrequencyReport, seriesName } from '../collectors/frequency/types.js';
 import { PSI_RESOURCES, pressureSupport } from '../collectors/linux/pressure.js';
@@ -69,6 +70,8 @@ export interface DoctorReport {
     readonly cpus: readonly CpuFrequencyReport[];
     /** Every degraded path taken: legacy cpufreq layout, IOReport cluster channels, nominal cpuinfo, synthetic PMU. */
     readonly degraded: readonly DegradedFrequencyPath[];
+    /** Decisions of the configured sources a user should know about (e.g. IOReport's idle cores). */
+    readonly notes: readonly string[];
   };
   readonly perf: PerfReport;
   readonly psi: PsiReport;
@@ -89,10 +92,16 @@ async function frequencySection(o: DoctorOptions): Promise<DoctorReport['frequen
     await sleep(o.windowMs ?? DOCTOR_WINDOW_MS);
     await host.collect();
     const cpus = frequencyReports(host.collectors) ?? [];
-    return { sources: o.config.frequencySources, cpus, degraded: degradedPaths(cpus) };
+    return { sources: o.config.frequencySources, cpus, degraded: degradedPaths(cpus), notes: frequencyNotes(o.config.frequencySources) };
   } finally {
     host.close();
   }
+}
+
+export const IOREPORT_IDLE_NOTE = `ioreport: ${IDLE_WINDOW_REASON}`;
+
+function frequencyNotes(sources: readonly string[]): string[] {
+  return sources.includes('ioreport') ? [IOREPORT_IDLE_NOTE] : [];
 }
 
 /** Degraded paths grouped over the CPUs that share them. */

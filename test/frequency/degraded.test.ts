@@ -6,7 +6,11 @@ import { FrequencyCollector } from '../../src/collectors/frequency/index.js';
 import type { FrequencySource } from '../../src/collectors/frequency/types.js';
 import { onlineCpus } from '../../src/collectors/linux/procstat.js';
 import { PerfFrequencySource } from '../../src/collectors/perf/source.js';
-import { degradedPaths } from '../../src/doctor/report.js';
+import { join } from 'node:path';
+import type { LoadedConfig } from '../../src/config/load.js';
+import { formatDoctorText } from '../../src/doctor/format.js';
+import { degradedPaths, runDoctor } from '../../src/doctor/report.js';
+import { FIXTURES } from '../collectors/fixture-host.js';
 import { FakeHost, FakePmu } from '../perf/fake-pmu.js';
 
 const hosts: FakeHost[] = [];
@@ -35,5 +39,29 @@ describe('synthetic PMU', () => {
     expect(path).toMatchObject({ series: 'perf/synthetic', used: false, cpus: [0, 1] });
     expect(path.reason).toMatch(/^synthetic PMU: every core reads 1\.000 GHz/);
     collection.close();
+  });
+});
+
+describe('a core idle for the whole window (IOReport)', () => {
+  it('doctor states the decision whenever ioreport is a configured source: no point, not the lowest DVFS state', async () => {
+    const root = join(FIXTURES, 'vm');
+    const report = await runDoctor({
+      config: {
+        procfs: join(root, 'proc'),
+        sysfs: join(root, 'sys'),
+        rootfs: root,
+        frequencySources: ['ioreport', 'sysctl'],
+        origins: { frequencySources: 'file' } as LoadedConfig['origins'],
+        exporter: ['none'],
+        otlpEndpoint: 'http://127.0.0.1:1',
+        otlpProtocol: 'grpc',
+      },
+      windowMs: 1,
+      platform: 'darwin',
+    });
+    const note =
+      'ioreport: core idle for the whole window (all residency in IDLE/DOWN/OFF): no point, as an idle core has no clock (not the lowest DVFS state, which macmon and oshi report)';
+    expect(report.frequency.notes).toEqual([note]);
+    expect(formatDoctorText(report)).toContain(`  note: ${note}`);
   });
 });
