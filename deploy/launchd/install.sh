@@ -139,17 +139,17 @@ if [ -e "$root$PREFIX" ]; then mv "$root$PREFIX" "$root$PREFIX.old"; fi
 mv "$root$PREFIX.new" "$root$PREFIX"
 rm -rf "$root$PREFIX.old"
 
-owner_args=()
-if [ -z "$destdir" ]; then owner_args=(-o root -g wheel); fi
-install -d -m 0755 "${owner_args[@]}" "$root$CONF_DIR" "$root$LOG_DIR" "$root$(dirname "$NEWSYSLOG")" "$root$(dirname "$PLIST")"
-install -d -m 0700 "${owner_args[@]}" "$root$DATA_DIR"
+# install(1) owned by root:wheel, except when staging (an empty array under set -u breaks macOS's bash 3.2).
+install_owned() { if [ -z "$destdir" ]; then install -o root -g wheel "$@"; else install "$@"; fi; }
+install_owned -d -m 0755 "$root$CONF_DIR" "$root$LOG_DIR" "$root$(dirname "$NEWSYSLOG")" "$root$(dirname "$PLIST")"
+install_owned -d -m 0700 "$root$DATA_DIR"
 if [ -e "$root$CONF_DIR/config.yaml" ]; then
   say "keeping $CONF_DIR/config.yaml"
 else
-  install -m 0644 "${owner_args[@]}" "$source_dir/deploy/launchd/config.yaml" "$root$CONF_DIR/config.yaml"
+  install_owned -m 0644 "$source_dir/deploy/launchd/config.yaml" "$root$CONF_DIR/config.yaml"
   say "wrote $CONF_DIR/config.yaml"
 fi
-install -m 0644 "${owner_args[@]}" "$source_dir/deploy/launchd/newsyslog.conf" "$root$NEWSYSLOG"
+install_owned -m 0644 "$source_dir/deploy/launchd/newsyslog.conf" "$root$NEWSYSLOG"
 say "log rotation: $NEWSYSLOG"
 
 # The plist with the pinned node, written aside and moved into place.
