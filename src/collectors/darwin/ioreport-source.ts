@@ -12,8 +12,8 @@ import type { FrequencyReading, FrequencySource } from '../frequency/types.js';
 import {
   accClusterTableKeys,
   CLUSTER_STATES,
-  CORE_STATES,
   CLUSTER_VARIANT,
+  CORE_STATES,
   CPU_STATS,
   type CoreTier,
   decodeVoltageStates,
