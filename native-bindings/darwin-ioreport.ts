@@ -2,7 +2,10 @@
 // full path and only on darwin (required on first use). On top of them, the few operations the
 // IOReport frequency source needs: a "CPU Stats" subscription, sample deltas decoded into plain
 // channel objects (walking the "IOReportChannels" CFArray, since IOReportIterate needs a block),
-// pmgr properties from the IORegistry and sysctlbyname.
+// pmgr properties from the IORegistry. sysctlbyname has its own loader that opens libSystem only,
+// so the Intel-Mac sysctl source works whether or not libIOReport loads.
+// Every CF/IOReport result is checked before use or release: IOReport returns NULL samples after
+// sleep or a lost subscription, and CFRelease(NULL) aborts the process.
 import { createRequire } from 'node:module';
 import { loadOnce } from './load-once.js';
 
@@ -68,44 +71,114 @@ export interface DarwinChannel {
 export type DarwinSample = { readonly __brand: 'IOReportSample' };
 
 export interface DarwinIOReportSubscription {
-  sample(): DarwinSample;
-  /** Decodes after − before; both samples stay owned by the caller. */
-  delta(before: DarwinSample, after: DarwinSample): DarwinChannel[];
+  /** A new sample; undefined when IOReport returned NULL (after sleep, or the subscription was lost). */
+  sample(): DarwinSample | undefined;
+  /** Decodes after − before (both stay owned by the caller); undefined when IOReport returned NULL. */
+  delta(before: DarwinSample, after: DarwinSample): DarwinChannel[] | undefined;
   release(sample: DarwinSample): void;
 }
 
-export interface DarwinIOReport {
-  /** Subscribes to the channels of these (group, subgroup) pairs; undefined when none exist. */
-  subscribe(groups: readonly (readonly [string, string])[]): DarwinIOReportSubscription | undefined;
-  /** A data property of the IORegistry "pmgr" entry (AppleARMIODevice), e.g. voltage-states5-sram. */
-  pmgrProperty(key: string): Uint8Array | undefined;
+export interface DarwinSysctl {
   sysctlString(name: string): string | undefined;
   sysctlNumber(name: string): number | undefined;
 }
 
-type Fn = (...args: unknown[]) => unknown;
-type Koffi = typeof import('koffi');
-
-function declare<T extends readonly string[]>(lib: import('koffi').IKoffiLib, sigs: T): Record<string, Fn> {
-  const out: Record<string, Fn> = {};
-  for (const sig of sigs) {
-    const name = /([A-Za-z_][A-Za-z0-9_]*)\(/.exec(sig)![1];
-    out[name] = lib.func(sig) as unknown as Fn;
-  }
-  return out;
+export interface DarwinIOReport extends DarwinSysctl {
+  /** Subscribes to the channels of these (group, subgroup) pairs; undefined when none exist. */
+  subscribe(groups: readonly (readonly [string, string])[]): DarwinIOReportSubscription | undefined;
+  /** A data property of the IORegistry "pmgr" entry (AppleARMIODevice), e.g. voltage-states5-sram. */
+  pmgrProperty(key: string): Uint8Array | undefined;
 }
 
+/** A C function as koffi exposes it (or a test's stand-in). */
+export type NativeFn = (...args: unknown[]) => unknown;
+export type NativeFunctions = Record<string, NativeFn>;
+
+/** The native functions the IOReport binding calls, per library. */
+export interface DarwinLibraries {
+  readonly cf: NativeFunctions;
+  readonly iokit: NativeFunctions;
+  readonly ior: NativeFunctions;
+  /** Copies `length` bytes from a native pointer (koffi.decode). */
+  readonly bytes: (pointer: unknown, length: number) => number[];
+}
+
+type Koffi = typeof import('koffi');
+/** Opens a library by path and declares the given signatures (koffi by default). */
+export type OpenLibrary = (path: string, signatures: readonly string[]) => NativeFunctions;
+
+function koffi(): Koffi {
+  return createRequire(import.meta.url)('koffi') as Koffi;
+}
+
+const openWithKoffi: OpenLibrary = (path, signatures) => {
+  const lib = koffi().load(path);
+  const out: NativeFunctions = {};
+  for (const sig of signatures) {
+    const name = /([A-Za-z_][A-Za-z0-9_]*)\(/.exec(sig)![1];
+    out[name] = lib.func(sig) as unknown as NativeFn;
+  }
+  return out;
+};
+
+function darwinOnly(what: string): void {
+  if (process.platform !== 'darwin') throw new Error(`${what} exists on macOS only (this is ${process.platform})`);
+}
+
+/** sysctlbyname from libSystem alone. */
+export function openDarwinSysctl(open: OpenLibrary = openWithKoffi): DarwinSysctl {
+  return createSysctl(open(LIBSYSTEM_PATH, LIBSYSTEM_FUNCTIONS));
+}
+
+/** Loads libSystem's sysctlbyname once (never libIOReport); throws (every time) why that is impossible. */
+export const loadDarwinSysctl = loadOnce('sysctl binding', () => {
+  darwinOnly('sysctlbyname');
+  return openDarwinSysctl();
+});
+
 /** Loads the frameworks once; throws (every time) why that is impossible. */
-export const loadDarwinIOReport = loadOnce('IOReport binding', createBinding);
+export const loadDarwinIOReport = loadOnce('IOReport binding', () => {
+  darwinOnly('IOReport');
+  const k = koffi();
+  const libraries: DarwinLibraries = {
+    cf: openWithKoffi(COREFOUNDATION_PATH, COREFOUNDATION_FUNCTIONS),
+    iokit: openWithKoffi(IOKIT_PATH, IOKIT_FUNCTIONS),
+    ior: openWithKoffi(IOREPORT_PATH, IOREPORT_FUNCTIONS),
+    bytes: (pointer, length) => k.decode(pointer, 'uint8_t', length) as number[],
+  };
+  return createDarwinIOReport(libraries, loadDarwinSysctl());
+});
 
-function createBinding(): DarwinIOReport {
-  if (process.platform !== 'darwin') throw new Error(`IOReport exists on macOS only (this is ${process.platform})`);
-  const koffi = createRequire(import.meta.url)('koffi') as Koffi;
-  const cf = declare(koffi.load(COREFOUNDATION_PATH), COREFOUNDATION_FUNCTIONS);
-  const iokit = declare(koffi.load(IOKIT_PATH), IOKIT_FUNCTIONS);
-  const ior = declare(koffi.load(IOREPORT_PATH), IOREPORT_FUNCTIONS);
-  const libc = declare(koffi.load(LIBSYSTEM_PATH), LIBSYSTEM_FUNCTIONS);
+function createSysctl(libc: NativeFunctions): DarwinSysctl {
+  function sysctlRaw(name: string): Buffer | undefined {
+    const len = [0];
+    if (Number(libc.sysctlbyname(name, null, len, null, 0)) !== 0 || len[0] === 0) return undefined;
+    const buf = Buffer.alloc(len[0]);
+    if (Number(libc.sysctlbyname(name, buf, len, null, 0)) !== 0) return undefined;
+    return buf.subarray(0, len[0]);
+  }
+  return {
+    sysctlString(name) {
+      const raw = sysctlRaw(name);
+      return raw ? raw.toString('utf8').replace(/\0.*$/s, '') : undefined;
+    },
+    sysctlNumber(name) {
+      const raw = sysctlRaw(name);
+      if (!raw) return undefined;
+      if (raw.length === 8) return Number(raw.readBigUInt64LE(0));
+      if (raw.length === 4) return raw.readUInt32LE(0);
+      return undefined;
+    },
+  };
+}
 
+/** The IOReport operations over the given native functions (koffi's, or a test's fake library). */
+export function createDarwinIOReport(lib: DarwinLibraries, sysctl: DarwinSysctl): DarwinIOReport {
+  const { cf, iokit, ior } = lib;
+  /** CFRelease(NULL) aborts: release only what exists. */
+  const release = (ref: unknown): void => {
+    if (ref) cf.CFRelease(ref);
+  };
   const cfstr = (s: string): unknown => cf.CFStringCreateWithCString(null, s, UTF8);
   const jsstr = (ref: unknown): string => {
     if (!ref) return '';
@@ -113,12 +186,14 @@ function createBinding(): DarwinIOReport {
     if (!cf.CFStringGetCString(ref, buf, buf.length, UTF8)) return '';
     return buf.toString('utf8', 0, buf.indexOf(0) < 0 ? buf.length : buf.indexOf(0));
   };
-  const withKey = <T>(key: string, use: (k: unknown) => T): T => {
+  /** Runs `use` with a CFString key; undefined (without calling use) when it cannot be created. */
+  const withKey = <T>(key: string, use: (k: unknown) => T): T | undefined => {
     const k = cfstr(key);
+    if (!k) return undefined;
     try {
       return use(k);
     } finally {
-      cf.CFRelease(k);
+      release(k);
     }
   };
 
@@ -129,6 +204,7 @@ function createBinding(): DarwinIOReport {
     const channels: DarwinChannel[] = [];
     for (let i = 0; i < count; i++) {
       const item = cf.CFArrayGetValueAtIndex(array, i);
+      if (!item) continue;
       const states: { name: string; residency: number }[] = [];
       const n = Number(ior.IOReportStateGetCount(item));
       for (let s = 0; s < n; s++) {
@@ -144,15 +220,9 @@ function createBinding(): DarwinIOReport {
     return channels;
   }
 
-  function sysctlRaw(name: string): Buffer | undefined {
-    const len = [0];
-    if (Number(libc.sysctlbyname(name, null, len, null, 0)) !== 0 || len[0] === 0) return undefined;
-    const buf = Buffer.alloc(len[0]);
-    if (Number(libc.sysctlbyname(name, buf, len, null, 0)) !== 0) return undefined;
-    return buf.subarray(0, len[0]);
-  }
-
   return {
+    ...sysctl,
+
     subscribe(groups) {
       let merged: unknown;
       for (const [group, subgroup] of groups) {
@@ -160,39 +230,42 @@ function createBinding(): DarwinIOReport {
         if (!channels) continue;
         if (merged) {
           ior.IOReportMergeChannels(merged, channels, null);
-          cf.CFRelease(channels);
+          release(channels);
         } else {
           merged = channels;
         }
       }
       if (!merged) return undefined;
       const desired = cf.CFDictionaryCreateMutableCopy(null, Number(cf.CFDictionaryGetCount(merged)), merged);
-      cf.CFRelease(merged);
+      release(merged);
+      if (!desired) return undefined;
       const subscribed: unknown[] = [null];
       const subscription = ior.IOReportCreateSubscription(null, desired, subscribed, 0, null);
       if (!subscription) {
-        cf.CFRelease(desired);
+        release(desired);
         return undefined;
       }
       return {
-        sample: () => ior.IOReportCreateSamples(subscription, desired, null) as DarwinSample,
+        sample: () => (ior.IOReportCreateSamples(subscription, desired, null) || undefined) as DarwinSample | undefined,
         delta(before, after) {
           const delta = ior.IOReportCreateSamplesDelta(before, after, null);
-          if (!delta) return [];
+          if (!delta) return undefined;
           try {
             return decodeChannels(delta);
           } finally {
-            cf.CFRelease(delta);
+            release(delta);
           }
         },
-        release: (sample) => cf.CFRelease(sample),
+        release,
       };
     },
 
     pmgrProperty(key) {
       const existing = [0];
+      const matching = iokit.IOServiceMatching('AppleARMIODevice');
+      if (!matching) return undefined;
       // IOServiceGetMatchingServices consumes the matching dictionary.
-      if (Number(iokit.IOServiceGetMatchingServices(0, iokit.IOServiceMatching('AppleARMIODevice'), existing)) !== 0) return undefined;
+      if (Number(iokit.IOServiceGetMatchingServices(0, matching, existing)) !== 0) return undefined;
       const name = Buffer.alloc(128);
       try {
         for (let entry = Number(iokit.IOIteratorNext(existing[0])); entry !== 0; entry = Number(iokit.IOIteratorNext(existing[0]))) {
@@ -204,9 +277,11 @@ function createBinding(): DarwinIOReport {
             try {
               if (cf.CFGetTypeID(data) !== cf.CFDataGetTypeID()) return undefined;
               const length = Number(cf.CFDataGetLength(data));
-              return new Uint8Array(koffi.decode(cf.CFDataGetBytePtr(data), 'uint8_t', length) as number[]);
+              const pointer = cf.CFDataGetBytePtr(data);
+              if (!pointer || length <= 0) return undefined;
+              return new Uint8Array(lib.bytes(pointer, length));
             } finally {
-              cf.CFRelease(data);
+              release(data);
             }
           } finally {
             iokit.IOObjectRelease(entry);
@@ -216,19 +291,6 @@ function createBinding(): DarwinIOReport {
       } finally {
         iokit.IOObjectRelease(existing[0]);
       }
-    },
-
-    sysctlString(name) {
-      const raw = sysctlRaw(name);
-      return raw ? raw.toString('utf8').replace(/\0.*$/s, '') : undefined;
-    },
-
-    sysctlNumber(name) {
-      const raw = sysctlRaw(name);
-      if (!raw) return undefined;
-      if (raw.length === 8) return Number(raw.readBigUInt64LE(0));
-      if (raw.length === 4) return raw.readUInt32LE(0);
-      return undefined;
     },
   };
 }

@@ -122,7 +122,7 @@ async function main(): Promise<number> {
 function describeSource(source: FrequencySourceName, reports: readonly CpuFrequencyReport[]): string {
   const groups = new Map<string, number[]>();
   for (const r of reports) {
-    const text = r.hz !== null ? `${formatHz(r.hz)} (${r.tried[0].reason})` : `no value: ${r.tried[0]?.reason ?? 'no reading'}`;
+    const text = r.hz !== null ? `${formatHz(r.hz)} as ${r.series} (${r.tried[0].reason})` : `no value: ${r.tried[0]?.reason ?? 'no reading'}`;
     groups.set(text, [...(groups.get(text) ?? []), r.cpu]);
   }
   return [...groups].map(([text, list]) => `  ${source.padEnd(8)} cpu${cpuRanges(list)}: ${text}\n`).join('');

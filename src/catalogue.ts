@@ -66,7 +66,8 @@ export const CATALOGUE = [
     name: 'sysmon.cpu.frequency.source',
     instrument: 'Gauge',
     unit: '{source}',
-    description: 'Which frequency source served each logical CPU (value 1 for the source in use).',
+    description:
+      'Which frequency source served each logical CPU: value 1 for the source in use, named <source>/<variant> on a degraded path (sysfs/legacy, ioreport/cluster, cpuinfo/nominal); value 0 for a degraded source refused (perf/synthetic).',
     attributes: ['cpu.logical_number', 'source'],
     source: 'frequency source chain',
     module: FREQUENCY,

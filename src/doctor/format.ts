@@ -33,6 +33,13 @@ function frequencyLines(r: DoctorReport): string[] {
   for (const g of groups.values()) {
     lines.push(`    ${g.source.padEnd(8)} ${`cpu${cpuRanges(g.cpus)}`.padEnd(10)} ${g.ok ? 'used' : 'not used'}: ${g.reason}`);
   }
+  if (r.frequency.degraded.length > 0) {
+    lines.push('  degraded paths (sysmon.cpu.frequency.source{source}):');
+    for (const d of r.frequency.degraded) {
+      lines.push(`    ${d.series} = ${d.used ? 1 : 0}  cpu${cpuRanges(d.cpus)}: ${d.reason}`);
+    }
+  }
+  for (const n of r.frequency.notes) lines.push(`  note: ${n}`);
   return lines;
 }
 

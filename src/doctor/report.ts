@@ -2,9 +2,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { loadDarwinIOReport } from '../../native-bindings/darwin-ioreport.js';
+import { loadDarwinSysctl } from '../../native-bindings/darwin-ioreport.js';
+import { IDLE_WINDOW_REASON } from '../collectors/darwin/ioreport-math.js';
 import { frequencyReports, hostCollectionFor, resolveHostPaths } from '../collectors/index.js';
-import type { CpuFrequencyReport } from '../collectors/frequency/types.js';
+import { type CpuFrequencyReport, seriesName } from '../collectors/frequency/types.js';
 import { classifyHostTree, type HostTree } from '../collectors/host-tree.js';
 import { PSI_RESOURCES, pressureSupport } from '../collectors/linux/pressure.js';
 import { parseSwaps } from '../collectors/linux/swaps-parser.js';
@@ -55,8 +56,24 @@ export interface ExportReport {
   readonly reason: string;
 }
 
+/** One degraded path some CPUs took (or were refused on), with its reason. */
+export interface DegradedFrequencyPath {
+  /** The `source` attribute it gives sysmon.cpu.frequency.source (value 1 when used, 0 when refused). */
+  readonly series: string;
+  readonly used: boolean;
+  readonly cpus: readonly number[];
+  readonly reason: string;
+}
+
 export interface DoctorReport {
-  readonly frequency: { readonly sources: readonly string[]; readonly cpus: readonly CpuFrequencyReport[] };
+  readonly frequency: {
+    readonly sources: readonly string[];
+    readonly cpus: readonly CpuFrequencyReport[];
+    /** Every degraded path taken: legacy cpufreq layout, IOReport cluster channels, nominal cpuinfo, synthetic PMU. */
+    readonly degraded: readonly DegradedFrequencyPath[];
+    /** Decisions of the configured sources a user should know about (e.g. IOReport's idle cores). */
+    readonly notes: readonly string[];
+  };
   readonly perf: PerfReport;
   readonly psi: PsiReport;
   readonly export: ExportReport;
@@ -77,10 +94,33 @@ async function frequencySection(o: DoctorOptions): Promise<DoctorReport['frequen
     await host.collect();
     await sleep(o.windowMs ?? DOCTOR_WINDOW_MS);
     await host.collect();
-    return { sources: o.config.frequencySources, cpus: frequencyReports(host.collectors) ?? [] };
+    const cpus = frequencyReports(host.collectors) ?? [];
+    return { sources: o.config.frequencySources, cpus, degraded: degradedPaths(cpus), notes: frequencyNotes(o.config.frequencySources) };
   } finally {
     host.close();
   }
+}
+
+export const IOREPORT_IDLE_NOTE = `ioreport: ${IDLE_WINDOW_REASON}`;
+
+function frequencyNotes(sources: readonly string[]): string[] {
+  return sources.includes('ioreport') ? [IOREPORT_IDLE_NOTE] : [];
+}
+
+/** Degraded paths grouped over the CPUs that share them. */
+export function degradedPaths(cpus: readonly CpuFrequencyReport[]): DegradedFrequencyPath[] {
+  const groups = new Map<string, { series: string; used: boolean; cpus: number[]; reason: string }>();
+  for (const c of cpus) {
+    for (const t of c.tried) {
+      if (!t.variant) continue;
+      const series = seriesName(t.source, t.variant);
+      const key = `${series}\0${t.ok}\0${t.reason}`;
+      const g = groups.get(key) ?? { series, used: t.ok, cpus: [], reason: t.reason };
+      g.cpus.push(c.cpu);
+      groups.set(key, g);
+    }
+  }
+  return [...groups.values()];
 }
 
 function psiSection(config: DoctorConfig, platform: NodeJS.Platform): PsiReport {
@@ -139,7 +179,7 @@ export async function runDoctor(o: DoctorOptions): Promise<DoctorReport> {
 /** macOS sysctl reader for VM detection, or undefined when the binding cannot load. */
 function darwinSysctl(): ((name: string) => number | undefined) | undefined {
   try {
-    return loadDarwinIOReport().sysctlNumber;
+    return loadDarwinSysctl().sysctlNumber;
   } catch {
     return undefined;
   }

@@ -12,6 +12,9 @@ import { onlineCpus } from '../../src/collectors/linux/procstat.js';
 import type { CollectContext, HostPaths } from '../../src/collectors/types.js';
 import { collectOnce, copyFixture, FIXTURES, fixturePaths, hostCollection, points, valueOf } from './fixture-host.js';
 
+const NOMINAL_NOTE =
+  'cpu MHz from /proc/cpuinfo: the fixed boot-time nominal clock (no APERF/MPERF and no cpufreq, so the kernel prints cpu_khz)';
+
 function chain(paths: HostPaths, names: FrequencySourceName[], extra: Partial<FrequencySourceOptions> = {}): FrequencyCollector {
   return new FrequencyCollector(createFrequencySources(names, { paths, explicit: false, platform: 'linux', ...extra }), onlineCpus);
 }
@@ -53,7 +56,7 @@ describe('frequency chain', () => {
     expect(points(c, 'sysmon.cpu.frequency.source')).toEqual([0, 1, 3].map((cpu) => ({ attributes: { 'cpu.logical_number': cpu, source: 'sysfs' }, value: 1 })));
     const reports = collector.lastReports();
     expect(reports.map((r) => r.cpu)).toEqual([0, 1, 3]);
-    expect(reports[2]).toEqual({ cpu: 3, source: 'sysfs', hz: 1_800_000_000, tried: [{ source: 'sysfs', ok: true, reason: 'cpuinfo_cur_freq' }] });
+    expect(reports[2]).toEqual({ cpu: 3, source: 'sysfs', hz: 1_800_000_000, tried: [{ source: 'sysfs', ok: true, reason: 'cpuinfo_cur_freq' }], series: 'sysfs' });
   });
 
   test('the configured order decides: cpuinfo first gives the cpuinfo values', async () => {
@@ -91,6 +94,7 @@ describe('frequency chain', () => {
       source: null,
       hz: null,
       tried: [{ source: 'sysfs', ok: false, reason: 'scaling_cur_freq reads 0; cpuinfo_cur_freq reads "garbage", expected kHz' }],
+      series: null,
     });
   });
 
@@ -104,7 +108,7 @@ describe('frequency chain', () => {
     expect(new SysfsFrequencySource().read(ctx, [5]).get(5)).toEqual({ reason: 'cpuinfo_cur_freq: permission denied (usually root-only)' });
   });
 
-  test('VM without cpufreq: cpuinfo serves, and every earlier source says why it did not', async () => {
+  test('VM without cpufreq: cpuinfo serves its nominal value as cpuinfo/nominal, and every earlier source says why it did not', async () => {
     const paths = fixturePaths('vm');
     const collector = chain(paths, ['sysfs', 'perf', 'cpuinfo']);
     const c = await collectOnce(paths, [collector]);
@@ -113,8 +117,9 @@ describe('frequency chain', () => {
     expect(collector.lastReports()[0].tried).toEqual([
       { source: 'sysfs', ok: false, reason: 'no cpufreq directory (VM or cpufreq driver not loaded)' },
       { source: 'perf', ok: false, reason: 'not available in this build/platform' },
-      { source: 'cpuinfo', ok: true, reason: 'cpu MHz from /proc/cpuinfo (low confidence: nominal in VMs)' },
+      { source: 'cpuinfo', ok: true, reason: NOMINAL_NOTE, variant: 'nominal' },
     ]);
+    expect(points(c, 'sysmon.cpu.frequency.source').map((p) => p.attributes.source)).toEqual(['cpuinfo/nominal', 'cpuinfo/nominal']);
   });
 
   test('no source has a value: no point at all, never 0', async () => {
@@ -176,7 +181,7 @@ describe('frequency source registry', () => {
     expect(hz(second, 1)).toBe(2_596_146_000);
     expect(collector.lastReports()[1].tried).toEqual([
       { source: 'sysctl', ok: false, reason: 'warming up' },
-      { source: 'cpuinfo', ok: true, reason: 'cpu MHz from /proc/cpuinfo (low confidence: nominal in VMs)' },
+      { source: 'cpuinfo', ok: true, reason: NOMINAL_NOTE, variant: 'nominal' },
     ]);
     collection.close();
     expect(closed).toBe(true);

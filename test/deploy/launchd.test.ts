@@ -52,10 +52,13 @@ describe.skipIf(!python.path)(`LaunchDaemon plist ${python.skipReason}`, () => {
     expect(plist.Label).toBe('io.otel-sysmon.agent');
   });
 
-  it('starts node by absolute path with the agent, its config and its data directory', () => {
-    expect(args[0]).toMatch(/^\/.*\/node$/);
-    expect(args[1]).toMatch(/^\/.*\/bin\/otel-sysmon\.js$/);
-    expect(args[2]).toBe('run');
+  it('starts node by absolute path (a versioned keg) with the agent, its config and its data directory, after writing its pid', () => {
+    // /bin/sh writes its pid to args[3] and execs node in its place, so the pid is the agent's.
+    expect(args.slice(0, 3)).toEqual(['/bin/sh', '-c', 'echo $$ > "$0" && exec "$@"']);
+    expect(args[3]).toBe('/var/run/io.otel-sysmon.agent.pid');
+    expect(args[4]).toMatch(/^\/opt\/homebrew\/opt\/node@\d+\/bin\/node$/);
+    expect(args[5]).toMatch(/^\/.*\/bin\/otel-sysmon\.js$/);
+    expect(args[6]).toBe('run');
     expect(option('--config')).toMatch(/^\/.*\.yaml$/);
     expect(option('--data-dir')).toMatch(/^\//);
   });
@@ -72,19 +75,48 @@ describe.skipIf(!python.path)(`LaunchDaemon plist ${python.skipReason}`, () => {
     const v = vars(script);
     expect(v.label).toBe(plist.Label);
     expect(v.plist).toBe(`/Library/LaunchDaemons/${plist.Label}.plist`);
-    expect(v.prefix).toBe(dirname(dirname(args[1])));
+    expect(v.prefix).toBe(dirname(dirname(args[5])));
     expect(v.conf).toBe(dirname(option('--config')));
     expect(v.data).toBe(option('--data-dir'));
     expect(v.logs).toBe(dirname(plist.StandardOutPath));
   });
 
-  it('install.sh loads with launchctl bootstrap and fixes the node path; uninstall.sh unloads with bootout', () => {
+  it('install.sh loads with launchctl bootstrap and pins the node path; both unload through unload.sh', () => {
     const install = vars('install.sh').text;
     expect(install).toContain('launchctl bootstrap system "$PLIST"');
-    expect(install).toContain('launchctl bootout "system/$LABEL"');
-    expect(install).toContain('Set :ProgramArguments:0 $node');
+    expect(install).toContain('unload_daemon "$LABEL"');
+    expect(install).toContain(`TEMPLATE_NODE=${args[4]}`);
     expect(install).toContain('deploy/launchd/$LABEL.plist');
-    expect(vars('uninstall.sh').text).toContain('launchctl bootout "system/$LABEL"');
+    expect(vars('uninstall.sh').text).toContain('unload_daemon "$LABEL"');
+    expect(readRepoFile('deploy/launchd/unload.sh')).toContain('launchctl bootout "system/$label"');
+  });
+
+  it('install.sh copies every runtime file the package ships (package.json "files", plus node_modules)', () => {
+    const listed = /^RUNTIME_FILES=\((.*)\)$/m.exec(vars('install.sh').text)![1].split(/\s+/);
+    const pkg = JSON.parse(readRepoFile('package.json')) as { files: string[] };
+    // Documentation and deployment sources are not needed at run time.
+    const runtime = pkg.files.filter((f) => !['README.md', 'deploy'].includes(f)).map((f) => f.split('/')[0]);
+    expect(listed).toEqual(expect.arrayContaining(['package.json', 'node_modules', ...new Set(runtime)]));
+  });
+
+  it('newsyslog rotates both log files and signals the pid the plist writes with SIGTERM', () => {
+    const lines = readRepoFile('deploy/launchd/newsyslog.conf')
+      .split('\n')
+      .filter((l) => l.trim() && !l.startsWith('#'))
+      .map((l) => l.trim().split(/\s+/));
+    expect(lines.map((f) => f[0]).sort()).toEqual([plist.StandardErrorPath, plist.StandardOutPath].sort());
+    for (const [, owner, mode, count, size, when, flags, pidFile, signal] of lines) {
+      expect(owner).toBe('root:wheel');
+      expect(mode).toMatch(/^[0-7]{3}$/);
+      expect(Number(count)).toBeGreaterThan(0);
+      expect(Number(size)).toBeGreaterThan(0);
+      expect(when).toBe('*');
+      expect(flags).toMatch(/^[ZJ]$/);
+      expect(pidFile).toBe(args[3]);
+      expect(signal).toBe('15');
+    }
+    expect(vars('install.sh').text).toContain('NEWSYSLOG=/etc/newsyslog.d/$LABEL.conf');
+    expect(vars('uninstall.sh').text).toContain('NEWSYSLOG=/etc/newsyslog.d/$LABEL.conf');
   });
 
   it('the installed config loads with the agent loader (IOReport first)', () => {

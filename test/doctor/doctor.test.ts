@@ -14,6 +14,9 @@ import { type DoctorConfig, runDoctor } from '../../src/doctor/report.js';
 import { copyFixture, FIXTURES } from '../collectors/fixture-host.js';
 import { FakePmu } from '../perf/fake-pmu.js';
 
+const NOMINAL_NOTE =
+  'cpu MHz from /proc/cpuinfo: the fixed boot-time nominal clock (no APERF/MPERF and no cpufreq, so the kernel prints cpu_khz)';
+
 function configFor(root: string, overrides: Partial<DoctorConfig> = {}): DoctorConfig {
   return {
     procfs: join(root, 'proc'),
@@ -67,15 +70,17 @@ describe('doctor report on a VM fixture', () => {
       expect(Object.keys(doc)).toEqual(expect.arrayContaining(['frequency', 'perf', 'psi', 'export']));
       expect(doc.frequency.cpus.length).toBe(2);
       for (const cpu of doc.frequency.cpus) {
-        expect(Object.keys(cpu)).toEqual(['cpu', 'source', 'hz', 'tried']);
+        expect(Object.keys(cpu)).toEqual(['cpu', 'source', 'hz', 'tried', 'series']);
+        expect(cpu.series).toBe('cpuinfo/nominal');
         expect(cpu.source).toBe('cpuinfo');
         expect(cpu.hz).toBe(2_596_146_000);
         expect(cpu.tried).toEqual([
           { source: 'sysfs', ok: false, reason: 'no cpufreq directory (VM or cpufreq driver not loaded)' },
           { source: 'perf', ok: false, reason: NOT_LIVE_REASON },
-          { source: 'cpuinfo', ok: true, reason: 'cpu MHz from /proc/cpuinfo (low confidence: nominal in VMs)' },
+          { source: 'cpuinfo', ok: true, reason: NOMINAL_NOTE, variant: 'nominal' },
         ]);
       }
+      expect(doc.frequency.degraded).toEqual([{ series: 'cpuinfo/nominal', used: true, cpus: [0, 1], reason: NOMINAL_NOTE }]);
       // perf: EACCES with the three fixes, capabilities decoded from CapEff.
       expect(doc.perf.usable).toBe(false);
       expect(doc.perf.paranoid).toBe(2);
@@ -97,6 +102,7 @@ describe('doctor report on a VM fixture', () => {
       expect(doc.export).toMatchObject({ exporters: ['otlp'], protocol: 'grpc', reachable: true });
       const text = formatDoctorText(report);
       expect(text).toContain('cpu0-1  2.596 GHz from cpuinfo');
+      expect(text).toContain(`    cpuinfo/nominal = 1  cpu0-1: ${NOMINAL_NOTE}`);
       expect(text).toContain(`    perf     cpu0-1     not used: ${NOT_LIVE_REASON}`);
       expect(text).toContain('fix: or allow unprivileged counters: sysctl kernel.perf_event_paranoid=0');
       expect(text).toContain(`OTLP grpc http://127.0.0.1:${openPort}: reachable`);

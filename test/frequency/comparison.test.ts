@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { CpuFrequencyReport } from '../../src/collectors/frequency/types.js';
 import { compareFrequencies } from '../../src/ui/frequency-comparison.js';
 
-const report = (cpu: number, hz: number | null): CpuFrequencyReport => ({ cpu, hz, source: hz === null ? null : 'perf', tried: [] });
+const report = (cpu: number, hz: number | null): CpuFrequencyReport => ({ cpu, hz, source: hz === null ? null : 'perf', tried: [], series: hz === null ? null : 'perf' });
 
 describe('compareFrequencies', () => {
   it('judges the first source with a value against the target', () => {

@@ -7,6 +7,7 @@ import {
   decodeVoltageStates,
   dvfsTableHz,
   dvfsUnitForChip,
+  IDLE_WINDOW_REASON,
   ioreportFrequencies,
   parseClusterChannel,
   parseCoreChannel,
@@ -55,7 +56,7 @@ describe('residency-weighted frequency', () => {
   });
   it('says when the core idled all window or the table does not fit', () => {
     expect(residencyWeightedHz(states([0, 0, 0, 0, 0], [['IDLE', 9000]]), M1_E_HZ)).toEqual({
-      reason: 'core idle for the whole window (all residency in IDLE/DOWN/OFF)',
+      reason: IDLE_WINDOW_REASON,
     });
     expect(residencyWeightedHz(states([1, 2, 3], [['IDLE', 1]]), M1_E_HZ)).toEqual({
       reason: '3 performance states but 5 DVFS table entries: cannot pair them',
@@ -66,12 +67,12 @@ describe('residency-weighted frequency', () => {
 
 describe('channel names', () => {
   it('parses per-core and cluster names', () => {
-    expect(parseCoreChannel('PCPU140')).toEqual({ tier: 'P', die: 0, cluster: 1, core: 4 });
-    expect(parseCoreChannel('DIE_1_ECPU020')).toEqual({ tier: 'E', die: 1, cluster: 0, core: 2 });
-    expect(parseCoreChannel('MCPU010')).toEqual({ tier: 'E', die: 0, cluster: 0, core: 1 });
+    expect(parseCoreChannel('PCPU140')).toEqual({ tier: 'P', mid: false, die: 0, cluster: 1, core: 4 });
+    expect(parseCoreChannel('DIE_1_ECPU020')).toEqual({ tier: 'E', mid: false, die: 1, cluster: 0, core: 2 });
+    expect(parseCoreChannel('MCPU010')).toEqual({ tier: 'E', mid: true, die: 0, cluster: 0, core: 1 });
     expect(parseCoreChannel('PCPM1')).toBeUndefined();
-    expect(parseClusterChannel('PCPU1')).toEqual({ tier: 'P', die: 0, cluster: 1 });
-    expect(parseClusterChannel('ECPU')).toEqual({ tier: 'E', die: 0, cluster: 0 });
+    expect(parseClusterChannel('PCPU1')).toEqual({ tier: 'P', mid: false, die: 0, cluster: 1 });
+    expect(parseClusterChannel('ECPU')).toEqual({ tier: 'E', mid: false, die: 0, cluster: 0 });
     expect(parseClusterChannel('PCPU140')).toBeUndefined();
   });
 });
@@ -102,7 +103,7 @@ describe('ioreportFrequencies', () => {
     expect(result.get(0)).toEqual({ hz: expected[0], note: 'IOReport residency-weighted DVFS clock (core)' });
     expect(result.get(1)).toMatchObject({ hz: 600_000_000 });
     expect(result.get(2)).toMatchObject({ hz: 786_000_000 });
-    expect(result.get(3)).toEqual({ reason: 'core idle for the whole window (all residency in IDLE/DOWN/OFF)' });
+    expect(result.get(3)).toEqual({ reason: IDLE_WINDOW_REASON });
     expect(result.get(4)).toMatchObject({ hz: 3_204_000_000 });
     for (let cpu = 5; cpu < 8; cpu++) expect(result.get(cpu)).toMatchObject({ hz: expected[cpu] });
   });
@@ -116,7 +117,7 @@ describe('ioreportFrequencies', () => {
     const result = ioreportFrequencies({ channels, tables: { E: M1_E_HZ, P: M1_P_HZ }, tierCpus: { E: 2, P: 8 } });
     const hz = [...result.values()].map((r) => ('hz' in r ? r.hz : r.reason));
     expect(hz).toEqual([2.064e9, 2.064e9, 3.204e9, 3.204e9, 3.204e9, 3.204e9, 6e8, 6e8, 6e8, 6e8]);
-    expect(result.get(6)).toMatchObject({ note: 'IOReport residency-weighted DVFS clock (cluster PCPU1)' });
+    expect(result.get(6)).toMatchObject({ variant: 'cluster', note: expect.stringMatching(/^IOReport residency-weighted DVFS clock of cluster PCPU1: no per-core channels/) });
   });
 });
 
@@ -168,7 +169,7 @@ describe('ioreport source', () => {
     now += 200;
     const readings = source.read(undefined, cpus);
     expect(readings.get(4)).toMatchObject({ hz: 3.204e9 });
-    expect(readings.get(3)).toEqual({ reason: 'core idle for the whole window (all residency in IDLE/DOWN/OFF)' });
+    expect(readings.get(3)).toEqual({ reason: IDLE_WINDOW_REASON });
     // Too soon again: the last answer is repeated rather than a noisy one computed.
     now += 50;
     expect(source.read(undefined, cpus).get(4)).toMatchObject({ hz: 3.204e9 });

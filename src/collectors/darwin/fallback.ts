@@ -39,17 +39,21 @@ const REPORTED_MODES = [
 export class FallbackCpuCollector implements Collector {
   readonly name = 'cpu';
   private readonly tracker = new CpuWindowTracker(1 / 1000);
+  private previousMonoMs: number | undefined;
 
   constructor(private readonly system: FallbackSystem = nodeSystem) {}
 
-  collect(_ctx: CollectContext, sink: PointSink): void {
+  collect(ctx: CollectContext, sink: PointSink): void {
     const cpus = this.system.cpus();
     const ticks: CpuTicks[] = cpus.map(({ times: t }, cpu) => ({
       cpu,
       ticks: [t.user, t.nice, t.sys, t.idle, 0, t.irq, 0],
       modes: 7,
     }));
-    const windows = this.tracker.next(ticks);
+    // Parked Apple Silicon cores stop counting ticks: each CPU's window is floored at the wall clock.
+    const wallSeconds = this.previousMonoMs === undefined ? undefined : (ctx.monoMs - this.previousMonoMs) / 1000;
+    this.previousMonoMs = ctx.monoMs;
+    const windows = this.tracker.next(ticks, wallSeconds);
     for (const { cpu, ticks: values } of ticks) {
       const window = windows.get(cpu);
       for (const [m, mode] of REPORTED_MODES) {

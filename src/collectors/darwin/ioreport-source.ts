@@ -7,10 +7,12 @@ import {
   type DarwinSample,
   loadDarwinIOReport,
 } from '../../../native-bindings/darwin-ioreport.js';
+import type { Logger } from '../../log.js';
 import type { FrequencyReading, FrequencySource } from '../frequency/types.js';
 import {
   accClusterTableKeys,
   CLUSTER_STATES,
+  CLUSTER_VARIANT,
   CORE_STATES,
   CPU_STATS,
   type CoreTier,
@@ -28,7 +30,14 @@ export interface IOReportSourceDeps {
   readonly api?: () => DarwinIOReport;
   /** Monotonic milliseconds. */
   readonly clock?: () => number;
+  readonly log?: Logger;
 }
+
+export const NULL_SAMPLE_REASON =
+  'IOReportCreateSamples returned NULL (after sleep, or the subscription was lost): no estimate this collection';
+export const NULL_DELTA_REASON = 'IOReportCreateSamplesDelta returned NULL: no estimate this collection';
+export const CLUSTER_ONLY_MESSAGE =
+  'IOReport gives no usable per-core channels on this Mac: every core of a cluster reports the cluster clock (sysmon.cpu.frequency.source says ioreport/cluster)';
 
 interface Prepared {
   readonly subscription: DarwinIOReportSubscription;
@@ -43,6 +52,9 @@ export class IOReportFrequencySource implements FrequencySource {
   private prepared: Prepared | Reason | undefined;
   private previous: { sample: DarwinSample; atMs: number } | undefined;
   private last: ReadonlyMap<number, FrequencyReading> | undefined;
+  /** The failure logged last (logged once until a sample works again), and whether cluster-only was said. */
+  private failing: string | undefined;
+  private saidClusterOnly = false;
 
   constructor(private readonly deps: IOReportSourceDeps = {}) {}
 
@@ -56,6 +68,8 @@ export class IOReportFrequencySource implements FrequencySource {
     if ('reason' in p) return new Map(cpus.map((cpu) => [cpu, p]));
     const now = (this.deps.clock ?? performance.now.bind(performance))();
     const sample = p.subscription.sample();
+    // A NULL sample: keep the previous baseline, so the next good sample gives a (longer) window.
+    if (!sample) return this.fail(cpus, NULL_SAMPLE_REASON);
     const previous = this.previous;
     if (previous && now - previous.atMs < MIN_WINDOW_MS) {
       // Too soon after the previous sample: keep the older baseline, repeat the last answer.
@@ -67,8 +81,29 @@ export class IOReportFrequencySource implements FrequencySource {
     if (!previous) return this.answer(cpus, undefined, WARMING_UP);
     const channels = p.subscription.delta(previous.sample, sample);
     p.subscription.release(previous.sample);
+    if (!channels) return this.fail(cpus, NULL_DELTA_REASON);
+    this.recovered();
     this.last = ioreportFrequencies({ channels, tables: p.tables, tierCpus: p.tierCpus });
+    const cluster = [...this.last.values()].find((r) => r.variant === CLUSTER_VARIANT);
+    if (!this.saidClusterOnly && cluster && 'hz' in cluster) {
+      this.saidClusterOnly = true;
+      this.deps.log?.warn(CLUSTER_ONLY_MESSAGE, { detail: cluster.note });
+    }
     return this.answer(cpus, this.last, NO_CHANNEL);
+  }
+
+  /** One logged error per distinct failure (not one per collection), and a reason for every CPU. */
+  private fail(cpus: readonly number[], reason: string): ReadonlyMap<number, FrequencyReading> {
+    if (this.failing !== reason) this.deps.log?.error('ioreport frequency source failed', { reason });
+    this.failing = reason;
+    this.last = undefined;
+    return this.answer(cpus, undefined, reason);
+  }
+
+  private recovered(): void {
+    if (this.failing === undefined) return;
+    this.deps.log?.info('ioreport frequency source works again', { after: this.failing });
+    this.failing = undefined;
   }
 
   close(): void {

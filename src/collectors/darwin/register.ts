@@ -5,7 +5,7 @@ import { IOReportFrequencySource } from './ioreport-source.js';
 import { SysctlFrequencySource } from './sysctl-source.js';
 
 registerFrequencySource('ioreport', (o) =>
-  o.platform === 'darwin' ? new IOReportFrequencySource() : new UnavailableFrequencySource('ioreport', `macOS only (this is ${o.platform})`),
+  o.platform === 'darwin' ? new IOReportFrequencySource({ log: o.log }) : new UnavailableFrequencySource('ioreport', `macOS only (this is ${o.platform})`),
 );
 registerFrequencySource('sysctl', (o) =>
   o.platform === 'darwin' ? new SysctlFrequencySource() : new UnavailableFrequencySource('sysctl', `macOS only (this is ${o.platform})`),

@@ -1,6 +1,6 @@
 // The `sysctl` frequency source for Intel Macs: hw.cpufrequency, the nominal clock (it follows
 // neither turbo nor throttling, so it is a fallback of low confidence).
-import { loadDarwinIOReport } from '../../../native-bindings/darwin-ioreport.js';
+import { loadDarwinSysctl } from '../../../native-bindings/darwin-ioreport.js';
 import type { FrequencyReading, FrequencySource } from '../frequency/types.js';
 
 export type SysctlNumber = (name: string) => number | undefined;
@@ -9,7 +9,8 @@ export class SysctlFrequencySource implements FrequencySource {
   readonly name = 'sysctl' as const;
   private hz: number | { reason: string } | undefined;
 
-  constructor(private readonly sysctl: () => SysctlNumber = () => loadDarwinIOReport().sysctlNumber) {}
+  // libSystem only: an Intel Mac's sysctl must not depend on libIOReport loading.
+  constructor(private readonly sysctl: () => SysctlNumber = () => loadDarwinSysctl().sysctlNumber) {}
 
   unavailableReason(): string | undefined {
     const hz = this.value();

@@ -8,7 +8,7 @@ import {
   type FrequencySourceOptions,
   UnavailableFrequencySource,
 } from './registry.js';
-import type { CpuFrequencyReport, FrequencyAttempt, FrequencyReading, FrequencySource } from './types.js';
+import { type CpuFrequencyReport, type FrequencyAttempt, type FrequencyReading, type FrequencySource, seriesName } from './types.js';
 
 export { registerFrequencySource } from './registry.js';
 export type { FrequencySourceFactory, FrequencySourceOptions } from './registry.js';
@@ -81,7 +81,7 @@ export class FrequencyCollector implements Collector {
   collect(ctx: CollectContext, sink: PointSink): void {
     const cpus = this.listCpus(ctx);
     const tried = new Map<number, FrequencyAttempt[]>(cpus.map((cpu) => [cpu, []]));
-    const chosen = new Map<number, { source: FrequencySourceName; hz: number }>();
+    const chosen = new Map<number, { source: FrequencySourceName; hz: number; variant?: string }>();
     let pending: readonly number[] = cpus;
     for (const source of this.sources) {
       if (pending.length === 0) break;
@@ -91,7 +91,7 @@ export class FrequencyCollector implements Collector {
         const reading = typeof readings === 'string' ? { reason: readings } : readings.get(cpu);
         const attempt = judge(source.name, reading);
         tried.get(cpu)!.push(attempt);
-        if (attempt.ok) chosen.set(cpu, { source: source.name, hz: (reading as { hz: number }).hz });
+        if (attempt.ok) chosen.set(cpu, { source: source.name, hz: (reading as { hz: number }).hz, variant: attempt.variant });
         else still.push(cpu);
       }
       pending = still;
@@ -99,11 +99,21 @@ export class FrequencyCollector implements Collector {
     const reports: CpuFrequencyReport[] = [];
     for (const cpu of cpus) {
       const pick = chosen.get(cpu);
+      let series: string | null = null;
       if (pick) {
+        series = seriesName(pick.source, pick.variant);
         sink.add('system.cpu.frequency', pick.hz, this.cpuAttributes(cpu));
-        sink.add('sysmon.cpu.frequency.source', 1, this.sourceAttributes(cpu, pick.source));
+        sink.add('sysmon.cpu.frequency.source', 1, this.sourceAttributes(cpu, series));
+      } else {
+        // No value, but a source was rejected on a degraded path (a synthetic PMU): publish that
+        // with value 0, so dashboards see why the CPU has no frequency.
+        const degraded = tried.get(cpu)!.find((t) => t.variant);
+        if (degraded) {
+          series = seriesName(degraded.source, degraded.variant);
+          sink.add('sysmon.cpu.frequency.source', 0, this.sourceAttributes(cpu, series));
+        }
       }
-      reports.push({ cpu, source: pick?.source ?? null, hz: pick?.hz ?? null, tried: tried.get(cpu)! });
+      reports.push({ cpu, source: pick?.source ?? null, hz: pick?.hz ?? null, tried: tried.get(cpu)!, series });
     }
     this.reports = reports;
   }
@@ -141,9 +151,10 @@ function readSource(
 
 function judge(source: FrequencySourceName, reading: FrequencyReading | undefined): FrequencyAttempt {
   if (!reading) return { source, ok: false, reason: 'no reading for this CPU' };
-  if (!('hz' in reading)) return { source, ok: false, reason: reading.reason };
+  const variant = reading.variant ? { variant: reading.variant } : {};
+  if (!('hz' in reading)) return { source, ok: false, reason: reading.reason, ...variant };
   if (!Number.isFinite(reading.hz) || reading.hz <= 0) {
     return { source, ok: false, reason: `implausible value ${reading.hz} Hz` };
   }
-  return { source, ok: true, reason: reading.note ?? 'ok' };
+  return { source, ok: true, reason: reading.note ?? 'ok', ...variant };
 }

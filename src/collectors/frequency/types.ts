@@ -8,8 +8,14 @@ export type FrequencyReading =
       readonly hz: number;
       /** How the value was obtained and how far to trust it (shown by `doctor`). */
       readonly note?: string;
+      /** A degraded path (e.g. "legacy", "cluster", "nominal"): sysmon.cpu.frequency.source says `<source>/<variant>`. */
+      readonly variant?: string;
     }
-  | { readonly reason: string };
+  | {
+      readonly reason: string;
+      /** A degraded path that was rejected (e.g. "synthetic"): still published, with value 0. */
+      readonly variant?: string;
+    };
 
 export interface FrequencySource {
   readonly name: FrequencySourceName;
@@ -28,6 +34,8 @@ export interface FrequencyAttempt {
   readonly source: FrequencySourceName;
   readonly ok: boolean;
   readonly reason: string;
+  /** Set when the source took (or was rejected on) a degraded path; see FrequencyReading. */
+  readonly variant?: string;
 }
 
 export interface CpuFrequencyReport {
@@ -35,4 +43,14 @@ export interface CpuFrequencyReport {
   readonly source: FrequencySourceName | null;
   readonly hz: number | null;
   readonly tried: readonly FrequencyAttempt[];
+  /**
+   * The `source` attribute of sysmon.cpu.frequency.source for this CPU: the source's name, or
+   * `<source>/<variant>` on a degraded path; null when nothing was published.
+   */
+  readonly series: string | null;
+}
+
+/** The `source` attribute value for a source on a (possibly degraded) path. */
+export function seriesName(source: FrequencySourceName, variant: string | undefined): string {
+  return variant ? `${source}/${variant}` : source;
 }

@@ -21,12 +21,20 @@ export class CpuWindowTracker {
 
   constructor(private readonly secondsPerTick: number) {}
 
-  next(cpus: readonly CpuTicks[]): Map<number, CpuWindow> {
+  /**
+   * `wallSeconds` (the wall-clock time since the previous call) floors each CPU's elapsed time:
+   * Apple Silicon stops counting any tick on a parked core, so the ticks of a mostly parked core sum
+   * to a fraction of the window and busy/ticks overstates its load (to 100 % for one busy tick).
+   * The missing time is idle, as `top` counts it; a core with no tick at all was idle all window.
+   */
+  next(cpus: readonly CpuTicks[], wallSeconds?: number): Map<number, CpuWindow> {
     const result = new Map<number, CpuWindow>();
     const next = new Map<number, CpuTicks>();
+    const floor = wallSeconds !== undefined && wallSeconds > 0 ? wallSeconds : undefined;
     for (const now of cpus) {
       const before = this.previous.get(now.cpu);
-      const window = before ? this.between(before, now) : undefined;
+      let window = before ? this.between(before, now) : undefined;
+      if (floor !== undefined && window !== undefined) window = floored(window, floor);
       next.set(now.cpu, window === null ? before! : now);
       if (window) result.set(now.cpu, window);
     }
@@ -49,4 +57,13 @@ export class CpuWindowTracker {
     const busySeconds = totalSeconds - modeSeconds[IDLE_INDEX] - modeSeconds[IOWAIT_INDEX];
     return { modeSeconds, totalSeconds, busySeconds };
   }
+}
+
+/** The window stretched to `wallSeconds` (when its ticks cover less), the missing time counted as idle. */
+function floored(window: CpuWindow | null, wallSeconds: number): CpuWindow {
+  const modeSeconds = window ? [...window.modeSeconds] : CPU_MODES.map(() => 0);
+  const ticked = window?.totalSeconds ?? 0;
+  if (ticked >= wallSeconds) return window!;
+  modeSeconds[IDLE_INDEX] += wallSeconds - ticked;
+  return { modeSeconds, totalSeconds: wallSeconds, busySeconds: window?.busySeconds ?? 0 };
 }

@@ -97,7 +97,7 @@ export class PerfFrequencySource implements FrequencySource {
       const r = readings.get(cpu)!;
       return 'hz' in r ? [r.hz] : [];
     });
-    if (isSyntheticPmu(rates, estimates)) for (const cpu of measured) readings.set(cpu, { reason: SYNTHETIC_REASON });
+    if (isSyntheticPmu(rates, estimates)) for (const cpu of measured) readings.set(cpu, { reason: SYNTHETIC_REASON, variant: 'synthetic' });
     return readings;
   }
 
