@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { loadDarwinIOReport } from '../../native-bindings/darwin-ioreport.js';
-import { frequencyReports, hostCollectionFor, resolveHostPaths } from '../collectors/index.js';
+import { frequencyReports, type HostFilters, hostCollectionFor, resolveHostPaths } from '../collectors/index.js';
 import type { CpuFrequencyReport } from '../collectors/frequency/types.js';
 import { PSI_RESOURCES, pressureSupport } from '../collectors/linux/pressure.js';
 import { parseSwaps } from '../collectors/linux/swaps-parser.js';
@@ -20,7 +20,8 @@ export const DOCTOR_WINDOW_MS = 500;
 export type DoctorConfig = Pick<
   LoadedConfig,
   'procfs' | 'sysfs' | 'rootfs' | 'frequencySources' | 'origins' | 'exporter' | 'otlpEndpoint' | 'otlpProtocol'
->;
+> &
+  HostFilters;
 
 export interface DoctorOptions {
   readonly config: DoctorConfig;
