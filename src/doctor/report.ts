@@ -11,6 +11,7 @@ import type { PerfSyscalls } from '../collectors/perf/syscalls.js';
 import type { LoadedConfig } from '../config/load.js';
 import type { Logger } from '../log.js';
 import { checkTcp, endpointAddress } from './endpoint.js';
+import { type HostSourcesReport, hostSourcesReport } from './host-sources.js';
 import { type ContainerReport, readEnvironment, type VmReport } from './environment.js';
 import { type PerfReport, probePerf } from './perf-probe.js';
 
@@ -57,6 +58,8 @@ export interface ExportReport {
 
 export interface DoctorReport {
   readonly frequency: { readonly sources: readonly string[]; readonly cpus: readonly CpuFrequencyReport[] };
+  /** What the disk, filesystem, network, hwmon and throttle collectors found. */
+  readonly sources: HostSourcesReport;
   readonly perf: PerfReport;
   readonly psi: PsiReport;
   readonly export: ExportReport;
@@ -68,14 +71,17 @@ export interface DoctorReport {
   };
 }
 
-async function frequencySection(o: DoctorOptions): Promise<DoctorReport['frequency']> {
+async function frequencySection(o: DoctorOptions): Promise<Pick<DoctorReport, 'frequency' | 'sources'>> {
   const host = hostCollectionFor(o.config, o.log);
   try {
     // Twice, a short window apart: sources that need two readings (perf, IOReport) answer on the second.
     await host.collect();
     await sleep(o.windowMs ?? DOCTOR_WINDOW_MS);
-    await host.collect();
-    return { sources: o.config.frequencySources, cpus: frequencyReports(host.collectors) ?? [] };
+    const last = await host.collect();
+    return {
+      frequency: { sources: o.config.frequencySources, cpus: frequencyReports(host.collectors) ?? [] },
+      sources: hostSourcesReport(host.collectors, last.errors, o.platform ?? process.platform),
+    };
   } finally {
     host.close();
   }
@@ -121,12 +127,13 @@ async function exportSection(config: DoctorConfig, timeoutMs?: number): Promise<
 
 export async function runDoctor(o: DoctorOptions): Promise<DoctorReport> {
   const { config } = o;
-  const [frequency, exported] = await Promise.all([frequencySection(o), exportSection(config, o.connectTimeoutMs)]);
+  const [{ frequency, sources }, exported] = await Promise.all([frequencySection(o), exportSection(config, o.connectTimeoutMs)]);
   const platform = o.platform ?? process.platform;
   const paths = resolveHostPaths(config);
   const { container, vm } = readEnvironment(paths, o.selfRoot, platform === 'darwin' ? darwinSysctl() : undefined);
   return {
     frequency,
+    sources,
     perf: probePerf({ paths, platform, selfRoot: o.selfRoot, syscalls: o.perfSyscalls }),
     psi: psiSection(config, platform),
     export: exported,
