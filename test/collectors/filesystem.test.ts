@@ -49,7 +49,7 @@ describe('filesystem collector', () => {
     const mounts = points(c, 'system.filesystem.limit').map((p) => p.attributes['system.filesystem.mountpoint']);
     expect(mounts.sort()).toEqual(['/', '/boot/efi', '/mnt/nas', '/run', '/srv/build cache', '/srv/ro-export']);
     // Never the container's own overlay root from proc/self/mountinfo.
-    expect(statted.sort()).toEqual(mounts.map((m) => join(paths.rootfs, m)).sort());
+    expect(statted.sort()).toEqual(mounts.map((m) => join(paths.rootfs, String(m))).sort());
     const skipped = Object.fromEntries(fs.found().skipped.map((s) => [s.mountPoint, s.reason]));
     expect(skipped).toMatchObject({
       '/proc': 'type excluded',
