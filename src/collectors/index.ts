@@ -22,6 +22,7 @@ import { SwapsCollector } from './linux/swaps.js';
 import { ThermalThrottleCollector } from './linux/thermal-throttle.js';
 import { UptimeCollector } from './linux/uptime.js';
 import { VmstatCollector } from './linux/vmstat.js';
+import { OsUptimeCollector } from './os-uptime.js';
 import { ProcessSelfCollector } from './process-self.js';
 import type { Collector, HostPaths } from './types.js';
 // Frequency sources kept in their own modules register themselves when imported.
@@ -65,7 +66,7 @@ export function createHostCollectors(opts: HostCollectorsOptions): Collector[] {
   });
   if (platform !== 'linux') {
     const cpus = (): number[] => os.cpus().map((_, i) => i);
-    return [...createFallbackCollectors(), new FrequencyCollector(sources, cpus), new ProcessSelfCollector({ platform })];
+    return [...createFallbackCollectors(), new FrequencyCollector(sources, cpus), new OsUptimeCollector(), new ProcessSelfCollector({ platform })];
   }
   const f = opts.filters;
   return [

@@ -20,7 +20,7 @@ describe('createHostCollectors', () => {
       'uptime', 'disk', 'filesystem', 'network', 'thermal_throttle', 'hwmon', 'process',
     ]);
     const other = createHostCollectors({ paths, frequencySources: ['ioreport', 'sysctl'], platform: 'darwin' });
-    expect(other.map((c) => c.name)).toEqual(['cpu', 'memory', 'swap', 'load', 'frequency', 'process']);
+    expect(other.map((c) => c.name)).toEqual(['cpu', 'memory', 'swap', 'load', 'frequency', 'uptime', 'process']);
   });
 
   test('bare metal: every catalogue metric of the Linux collectors, with exactly the catalogue attributes', async () => {
