@@ -138,6 +138,7 @@ describe('filesystem collector', () => {
       const hanging = new Set<string>();
       const fs = new FilesystemCollector({
         timeoutMs: 30,
+        mountTableTtlMs: 0,
         statfsSync: () => STATS,
         statfs: (p) => (hanging.has(p) ? new Promise<StatfsResult>(() => {}) : Promise.resolve(STATS)),
       });

@@ -17,7 +17,7 @@ describe('parseStatThreads', () => {
 
 describe.skipIf(!linux)('process collector on this process', () => {
   test('threads match /proc/self/status; one more open descriptor counts one more; RSS is the kernel VmRSS', async () => {
-    const collector = new ProcessSelfCollector();
+    const collector = new ProcessSelfCollector({ fdCountTtlMs: 0 });
     const paths = fixturePaths('vm');
     try {
       const before = await collectOnce(paths, [collector]);
