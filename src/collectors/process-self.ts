@@ -37,16 +37,15 @@ export interface ProcessSelfOptions {
 export class ProcessSelfCollector implements Collector {
   readonly name = 'process';
   private readonly files = new KeptOpenFileReader();
-  private readonly platform: NodeJS.Platform;
   private readonly fdDir: string | undefined;
   private readonly statFile: string | undefined;
   private readonly fdCountTtlMs: number;
   private fds: { count: number; atMs: number } = { count: 0, atMs: -Infinity };
 
   constructor(o: ProcessSelfOptions = {}) {
-    this.platform = o.platform ?? process.platform;
-    const linux = this.platform === 'linux';
-    this.fdDir = o.fdDir ?? (linux ? '/proc/self/fd' : this.platform === 'darwin' ? '/dev/fd' : undefined);
+    const platform = o.platform ?? process.platform;
+    const linux = platform === 'linux';
+    this.fdDir = o.fdDir ?? (linux ? '/proc/self/fd' : platform === 'darwin' ? '/dev/fd' : undefined);
     this.statFile = o.statFile ?? (linux ? '/proc/self/stat' : undefined);
     this.fdCountTtlMs = o.fdCountTtlMs ?? FD_COUNT_TTL_MS;
   }
