@@ -31,6 +31,23 @@ describe('thermal throttle collector', () => {
     }
   });
 
+  test('the counters are re-read only after the read interval; the last values are reported in between', async () => {
+    const host = copyFixture('host-64cpu');
+    try {
+      const file = join(host.paths.sysfs, 'devices/system/cpu/cpu5/thermal_throttle/core_throttle_count');
+      const at = { 'cpu.logical_number': 5, scope: 'core' };
+      for (const [ttl, expected] of [[3_600_000, 15], [0, 99]] as const) {
+        writeFileSync(file, '15\n');
+        const collection = hostCollection(host.paths, [new ThermalThrottleCollector(ttl)]);
+        await collection.collect();
+        writeFileSync(file, '99\n');
+        expect(valueOf(await collection.collect(), 'sysmon.cpu.thermal_throttle.count', at), `ttl ${ttl}`).toBe(expected);
+      }
+    } finally {
+      host.cleanup();
+    }
+  });
+
   test('a garbled counter is a collector error naming the file', async () => {
     const host = copyFixture('host-64cpu');
     try {

@@ -9,6 +9,12 @@ import { onlineCpus } from './procstat.js';
 
 const SCOPES = ['core', 'package'] as const;
 
+/**
+ * The counters are read at most this often: a 64-CPU host has 256 of these files (about 0.5 ms of
+ * reads), and a counter read a few seconds late loses nothing (rates over minutes are what matter).
+ */
+const READ_TTL_MS = 5_000;
+
 interface ThrottleFile {
   readonly path: string;
   readonly metric: 'sysmon.cpu.thermal_throttle.count' | 'sysmon.cpu.thermal_throttle.time';
@@ -27,6 +33,10 @@ export class ThermalThrottleCollector implements Collector {
   readonly name = 'thermal_throttle';
   private files: readonly ThrottleFile[] = [];
   private cpusSeen: string | undefined;
+  private values: { readonly file: ThrottleFile; readonly value: number }[] = [];
+  private readAtMs = -Infinity;
+
+  constructor(private readonly readTtlMs = READ_TTL_MS) {}
 
   collect(ctx: CollectContext, sink: PointSink): void {
     const cpus = onlineCpus(ctx);
@@ -35,11 +45,18 @@ export class ThermalThrottleCollector implements Collector {
     if (key !== this.cpusSeen) {
       this.files = probe(ctx, cpus);
       this.cpusSeen = key;
+      this.readAtMs = -Infinity;
     }
-    for (const f of this.files) {
-      const text = ctx.readSysOptional(f.path);
-      if (text !== undefined) sink.add(f.metric, parseCounter(text, ctx.sysPath(f.path)) * f.scale, f.attributes);
+    if (ctx.monoMs - this.readAtMs >= this.readTtlMs) {
+      const values: { file: ThrottleFile; value: number }[] = [];
+      for (const file of this.files) {
+        const text = ctx.readSysOptional(file.path);
+        if (text !== undefined) values.push({ file, value: parseCounter(text, ctx.sysPath(file.path)) * file.scale });
+      }
+      this.values = values;
+      this.readAtMs = ctx.monoMs;
     }
+    for (const { file, value } of this.values) sink.add(file.metric, value, file.attributes);
   }
 
   /** CPUs with throttle counters, from the last probe (for doctor). */
