@@ -154,7 +154,7 @@ const path = (raw: string): string => {
 
 const optionalPath = (raw: string): string | undefined => path(raw);
 
-/** A regular expression matched against whole names (anchor it with ^...$ to match exactly). */
+/** A regular expression tested against names, unanchored (^...$ matches whole names only). */
 const pattern = (raw: string): RegExp => {
   try {
     return new RegExp(raw);
