@@ -295,7 +295,7 @@ export const OPTIONS: { readonly [K in ConfigKey]: OptionSpec<Config[K]> } = {
     parse: pattern,
     default: () => undefined,
   },
-  diskExclude: namePattern('Disks left out (default: partitions, loop, ram, zram and floppy devices)', DEFAULT_DISK_EXCLUDE),
+  diskExclude: namePattern('Disks left out; the default drops partitions, loop, ram, zram and floppy devices', DEFAULT_DISK_EXCLUDE),
   filesystemMountPointsExclude: namePattern('Mount points left out of system.filesystem.*', DEFAULT_MOUNT_POINTS_EXCLUDE),
   filesystemTypesExclude: namePattern('Filesystem types left out of system.filesystem.* (pseudo and container filesystems)', DEFAULT_FS_TYPES_EXCLUDE),
   filesystemTimeout: {
@@ -313,7 +313,7 @@ export const OPTIONS: { readonly [K in ConfigKey]: OptionSpec<Config[K]> } = {
     parse: pattern,
     default: () => undefined,
   },
-  networkExclude: namePattern('Network interfaces left out (default: loopback and veth container ends)', DEFAULT_NETWORK_EXCLUDE),
+  networkExclude: namePattern('Network interfaces left out; the default drops loopback and veth container ends', DEFAULT_NETWORK_EXCLUDE),
   exportTimeout: {
     group: 'export',
     describe: 'Timeout of one export (and of the final flush on shutdown)',
