@@ -22,14 +22,15 @@ describe.runIf(process.platform === 'linux')('this machine, checked independentl
     const c = await collectOnce(LIVE, [new DiskstatsCollector()]);
     const after = sysNumbers(`/sys/block/${disk}/stat`);
     // /sys/block/<disk>/stat: reads, merged, sectors, ms, writes, merged, sectors, ms, in flight, io ms, ...
-    const within = (v: number | undefined, i: number, scale = 1) => {
-      expect(v).toBeGreaterThanOrEqual(before[i] * scale);
-      expect(v).toBeLessThanOrEqual(after[i] * scale);
+    // `unit` converts the raw counter exactly as the collector does (sectors x 512, ms / 1000).
+    const within = (v: number | undefined, i: number, unit = (raw: number) => raw) => {
+      expect(v).toBeGreaterThanOrEqual(unit(before[i]));
+      expect(v).toBeLessThanOrEqual(unit(after[i]));
     };
     within(valueOf(c, 'system.disk.operations', { 'system.device': disk, 'disk.io.direction': 'read' }), 0);
-    within(valueOf(c, 'system.disk.io', { 'system.device': disk, 'disk.io.direction': 'read' }), 2, 512);
-    within(valueOf(c, 'system.disk.io', { 'system.device': disk, 'disk.io.direction': 'write' }), 6, 512);
-    within(valueOf(c, 'system.disk.io_time', { 'system.device': disk }), 9, 1 / 1000);
+    within(valueOf(c, 'system.disk.io', { 'system.device': disk, 'disk.io.direction': 'read' }), 2, (raw) => raw * 512);
+    within(valueOf(c, 'system.disk.io', { 'system.device': disk, 'disk.io.direction': 'write' }), 6, (raw) => raw * 512);
+    within(valueOf(c, 'system.disk.io_time', { 'system.device': disk }), 9, (raw) => raw / 1000);
   });
 
   test("filesystem /: size and use as df(1) reports them", async () => {
