@@ -1,8 +1,9 @@
 // Disks (/proc/diskstats) and network interfaces (/proc/net/dev) on fixture trees: whole devices by
 // default, include/exclude patterns, and the host's interface table read through PID 1 under another root.
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
+import type { AttributeCache } from '../../src/collectors/attribute-cache.js';
 import { MalformedSourceError } from '../../src/collectors/collect.js';
 import { DEFAULT_DISK_EXCLUDE } from '../../src/collectors/linux/device-filter.js';
 import { DiskstatsCollector } from '../../src/collectors/linux/diskstats.js';
@@ -10,7 +11,7 @@ import { parseDiskstats } from '../../src/collectors/linux/diskstats-parser.js';
 import { NetDevCollector } from '../../src/collectors/linux/netdev.js';
 import { parseNetDev } from '../../src/collectors/linux/netdev-parser.js';
 import { parseUptime, UptimeCollector } from '../../src/collectors/linux/uptime.js';
-import { collectOnce, FIXTURES, fixturePaths, points, valueOf } from './fixture-host.js';
+import { collectOnce, copyFixture, FIXTURES, fixturePaths, hostCollection, points, valueOf } from './fixture-host.js';
 
 const read = (tree: string, file: string) => readFileSync(join(FIXTURES, tree, 'proc', file), 'latin1');
 
@@ -115,5 +116,30 @@ describe('uptime', () => {
     expect(() => parseUptime('up 3 days\n', '/proc/uptime')).toThrow('/proc/uptime: expected "<seconds> <idle seconds>", found "up 3 days"');
     const c = await collectOnce(fixturePaths('host-64cpu'), [new UptimeCollector()]);
     expect(valueOf(c, 'system.uptime')).toBe(1234567.89);
+  });
+});
+
+describe('attribute objects under interface churn', () => {
+  test('a stable interface keeps its attribute object; a new container interface per collection does not grow the cache', async () => {
+    const host = copyFixture('host-64cpu');
+    try {
+      const file = join(host.paths.procfs, '1/net/dev');
+      const table = readFileSync(file, 'latin1');
+      const net = new NetDevCollector({});
+      const collection = hostCollection(host.paths, [net]);
+      let first: unknown;
+      for (let i = 0; i < 500; i++) {
+        writeFileSync(file, `${table}cali${i.toString(16).padStart(6, '0')}: 1 1 0 0 0 0 0 0 1 1 0 0 0 0 0 0\n`);
+        const c = await collection.collect();
+        const eno1 = points(c, 'system.network.io').find((p) => p.attributes['network.interface.name'] === 'eno1')!.attributes;
+        if (i === 0) first = eno1;
+        expect(eno1).toBe(first);
+        expect(points(c, 'system.network.io').filter((p) => String(p.attributes['network.interface.name']).startsWith('cali'))).toHaveLength(2);
+      }
+      // 7 live interfaces: the cache never holds more than 2 x 7 + 32 names.
+      expect((net as unknown as { attrs: AttributeCache<unknown> }).attrs.size).toBeLessThanOrEqual(2 * 7 + 32);
+    } finally {
+      host.cleanup();
+    }
   });
 });

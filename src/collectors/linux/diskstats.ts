@@ -1,6 +1,7 @@
 // Disk collector (/proc/diskstats): system.disk.io, .operations, .io_time, .operation_time and .merged
 // per block device. Whole devices by default: partitions, loop, ram and zram devices are left out with
 // node_exporter's default pattern, so a disk's traffic is not counted once per partition too.
+import { AttributeCache } from '../attribute-cache.js';
 import type { Attributes, CollectContext, Collector, PointSink } from '../types.js';
 import { DEFAULT_DISK_EXCLUDE, type DeviceFilter, passes } from './device-filter.js';
 import { type DiskStats, parseDiskstats, SECTOR_BYTES } from './diskstats-parser.js';
@@ -13,7 +14,7 @@ interface DeviceAttrs {
 
 export class DiskstatsCollector implements Collector {
   readonly name = 'disk';
-  private readonly attrs = new Map<string, DeviceAttrs | null>();
+  private readonly attrs = new AttributeCache<DeviceAttrs | null>();
   private lastDevices: readonly string[] = [];
 
   constructor(private readonly filter: DeviceFilter = { exclude: DEFAULT_DISK_EXCLUDE }) {}
@@ -28,6 +29,7 @@ export class DiskstatsCollector implements Collector {
       addDiskPoints(sink, d, a);
     }
     this.lastDevices = seen;
+    this.attrs.sweep();
   }
 
   /** Devices reported by the last collection (for doctor). */
@@ -36,18 +38,15 @@ export class DiskstatsCollector implements Collector {
   }
 
   private attributes(device: string): DeviceAttrs | null {
-    let a = this.attrs.get(device);
-    if (a === undefined) {
-      a = passes(device, this.filter)
+    return this.attrs.get(device, () =>
+      passes(device, this.filter)
         ? {
             device: { 'system.device': device },
             read: { 'system.device': device, 'disk.io.direction': 'read' },
             write: { 'system.device': device, 'disk.io.direction': 'write' },
           }
-        : null;
-      this.attrs.set(device, a);
-    }
-    return a;
+        : null,
+    );
   }
 }
 

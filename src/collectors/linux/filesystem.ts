@@ -12,6 +12,7 @@
 import { statfs as statfsAsync, statfsSync, type StatsFs } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from '../../log.js';
+import { AttributeCache } from '../attribute-cache.js';
 import type { Attributes, CollectContext, Collector, PointSink } from '../types.js';
 import { DEFAULT_FS_TYPES_EXCLUDE, DEFAULT_MOUNT_POINTS_EXCLUDE } from './device-filter.js';
 import { type Mount, parseMountinfo } from './mountinfo-parser.js';
@@ -74,7 +75,7 @@ export class FilesystemCollector implements Collector {
   /** Mount points whose statfs timed out and has not returned yet, with when it started. */
   private readonly stuck = new Map<string, number>();
   private readonly answered = new Set<string>();
-  private readonly attrs = new Map<string, MountAttrs>();
+  private readonly attrs = new AttributeCache<MountAttrs>();
   private table: { text: string; mounts: readonly Mount[]; readAtMs: number } = { text: '', mounts: [], readAtMs: -Infinity };
   private findings: FilesystemFindings = { mounts: [], skipped: [] };
 
@@ -117,6 +118,7 @@ export class FilesystemCollector implements Collector {
     }
     await Promise.all(waits);
     this.findings = { mounts: reported, skipped };
+    this.attrs.sweep();
   }
 
   /** What the last collection reported and skipped, and why (for doctor). */
@@ -191,23 +193,19 @@ export class FilesystemCollector implements Collector {
   }
 
   private attributes(m: Mount): MountAttrs {
-    const key = `${m.mountPoint}\0${m.device}\0${m.fsType}\0${m.mode}`;
-    let a = this.attrs.get(key);
-    if (!a) {
+    return this.attrs.get(`${m.mountPoint}\0${m.device}\0${m.fsType}\0${m.mode}`, () => {
       const mount = {
         'system.device': m.device,
         'system.filesystem.type': m.fsType,
         'system.filesystem.mode': m.mode,
         'system.filesystem.mountpoint': m.mountPoint,
       };
-      a = {
+      return {
         mount,
         used: { ...mount, 'system.filesystem.state': 'used' },
         free: { ...mount, 'system.filesystem.state': 'free' },
         reserved: { ...mount, 'system.filesystem.state': 'reserved' },
       };
-      this.attrs.set(key, a);
-    }
-    return a;
+    });
   }
 }

@@ -1,6 +1,7 @@
 // Network collector (/proc/net/dev): system.network.io, .packet.count, .packet.dropped and .errors per
 // interface. /proc/net/dev shows the reader's network namespace, so under another root (a sidecar with
 // the host's /proc mounted) the host's table is read through PID 1: <procfs>/1/net/dev.
+import { AttributeCache } from '../attribute-cache.js';
 import type { Attributes, CollectContext, Collector, PointSink } from '../types.js';
 import { DEFAULT_NETWORK_EXCLUDE, type DeviceFilter, passes } from './device-filter.js';
 import { type InterfaceCounters, parseNetDev } from './netdev-parser.js';
@@ -19,7 +20,7 @@ interface InterfaceAttrs {
 
 export class NetDevCollector implements Collector {
   readonly name = 'network';
-  private readonly attrs = new Map<string, InterfaceAttrs | null>();
+  private readonly attrs = new AttributeCache<InterfaceAttrs | null>();
   private lastInterfaces: readonly string[] = [];
 
   constructor(private readonly filter: DeviceFilter = { exclude: DEFAULT_NETWORK_EXCLUDE }) {}
@@ -35,6 +36,7 @@ export class NetDevCollector implements Collector {
       add(sink, dev.transmit, a.transmit, a.transmitDevice);
     }
     this.lastInterfaces = seen;
+    this.attrs.sweep();
   }
 
   /** Interfaces reported by the last collection (for doctor). */
@@ -43,19 +45,16 @@ export class NetDevCollector implements Collector {
   }
 
   private attributes(name: string): InterfaceAttrs | null {
-    let a = this.attrs.get(name);
-    if (a === undefined) {
-      a = passes(name, this.filter)
+    return this.attrs.get(name, () =>
+      passes(name, this.filter)
         ? {
             receive: { 'network.interface.name': name, 'network.io.direction': 'receive' },
             transmit: { 'network.interface.name': name, 'network.io.direction': 'transmit' },
             receiveDevice: { 'system.device': name, 'network.io.direction': 'receive' },
             transmitDevice: { 'system.device': name, 'network.io.direction': 'transmit' },
           }
-        : null;
-      this.attrs.set(name, a);
-    }
-    return a;
+        : null,
+    );
   }
 }
 
