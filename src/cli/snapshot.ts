@@ -36,8 +36,8 @@ export const snapshotCommand: CommandModule = {
       const doc = snapshotDocument(collection, resource);
       process.stdout.write(argv.format === 'json' ? JSON.stringify(doc, null, 2) + '\n' : snapshotTable(doc));
       // "Worked" means some host metric came out: a collector that found nothing to report (no PSI)
-      // did not fail, but neither did it prove the sources readable.
-      const produced = doc.metrics.some((m) => m.name !== 'sysmon.collector.errors');
+      // did not fail, but neither did it prove the sources readable; nor do the agent's own process.* metrics.
+      const produced = doc.metrics.some((m) => m.name !== 'sysmon.collector.errors' && !m.name.startsWith('process.'));
       return produced ? 0 : 1;
     } finally {
       host.close();

@@ -9,12 +9,21 @@ import { createFallbackCollectors } from './darwin/fallback.js';
 import { createFrequencySources, FrequencyCollector } from './frequency/index.js';
 import type { CpuFrequencyReport } from './frequency/types.js';
 import { classifyHostTree } from './host-tree.js';
+import { DEFAULT_DISK_EXCLUDE, DEFAULT_NETWORK_EXCLUDE } from './linux/device-filter.js';
+import { DiskstatsCollector } from './linux/diskstats.js';
+import { FilesystemCollector } from './linux/filesystem.js';
+import { HwmonCollector } from './linux/hwmon.js';
 import { LoadavgCollector } from './linux/loadavg.js';
 import { MeminfoCollector } from './linux/meminfo.js';
+import { NetDevCollector } from './linux/netdev.js';
 import { PressureCollector } from './linux/pressure.js';
 import { onlineCpus, ProcStatCollector } from './linux/procstat.js';
 import { SwapsCollector } from './linux/swaps.js';
+import { ThermalThrottleCollector } from './linux/thermal-throttle.js';
+import { UptimeCollector } from './linux/uptime.js';
 import { VmstatCollector } from './linux/vmstat.js';
+import { OsUptimeCollector } from './os-uptime.js';
+import { ProcessSelfCollector } from './process-self.js';
 import type { Collector, HostPaths } from './types.js';
 // Frequency sources kept in their own modules register themselves when imported.
 import './darwin/register.js';
@@ -31,7 +40,20 @@ export interface HostCollectorsOptions {
   readonly log?: Logger;
   /** Defaults to process.platform; tests pick the Linux collectors on fixture trees with it. */
   readonly platform?: NodeJS.Platform;
+  /** Disk, mount and interface filters (the collectors' own defaults when absent). */
+  readonly filters?: HostFilters;
 }
+
+/** The configuration keys that choose which disks, mounts and interfaces are reported. */
+export type HostFilterKeys =
+  | 'diskInclude'
+  | 'diskExclude'
+  | 'filesystemMountPointsExclude'
+  | 'filesystemTypesExclude'
+  | 'filesystemTimeout'
+  | 'networkInclude'
+  | 'networkExclude';
+export type HostFilters = Partial<Pick<Config, HostFilterKeys>>;
 
 /** Collectors in run order: cpu first, so the frequency chain can use its busy-time window. */
 export function createHostCollectors(opts: HostCollectorsOptions): Collector[] {
@@ -44,8 +66,9 @@ export function createHostCollectors(opts: HostCollectorsOptions): Collector[] {
   });
   if (platform !== 'linux') {
     const cpus = (): number[] => os.cpus().map((_, i) => i);
-    return [...createFallbackCollectors(), new FrequencyCollector(sources, cpus)];
+    return [...createFallbackCollectors(), new FrequencyCollector(sources, cpus), new OsUptimeCollector(), new ProcessSelfCollector({ platform })];
   }
+  const f = opts.filters;
   return [
     new ProcStatCollector(),
     new MeminfoCollector(),
@@ -54,6 +77,18 @@ export function createHostCollectors(opts: HostCollectorsOptions): Collector[] {
     new LoadavgCollector(),
     new PressureCollector(),
     new FrequencyCollector(sources, onlineCpus),
+    new UptimeCollector(),
+    new DiskstatsCollector({ include: f?.diskInclude, exclude: f?.diskExclude ?? DEFAULT_DISK_EXCLUDE }),
+    new FilesystemCollector({
+      mountPointsExclude: f?.filesystemMountPointsExclude,
+      fsTypesExclude: f?.filesystemTypesExclude,
+      timeoutMs: f?.filesystemTimeout,
+      log: opts.log,
+    }),
+    new NetDevCollector({ include: f?.networkInclude, exclude: f?.networkExclude ?? DEFAULT_NETWORK_EXCLUDE }),
+    new ThermalThrottleCollector(),
+    new HwmonCollector(),
+    new ProcessSelfCollector({ platform }),
   ];
 }
 
@@ -75,7 +110,7 @@ export function resolveHostPaths(config: Pick<Config, 'procfs' | 'sysfs' | 'root
 
 /** The host collection every command uses, from the resolved configuration. */
 export function hostCollectionFor(
-  config: Pick<LoadedConfig, 'procfs' | 'sysfs' | 'rootfs' | 'frequencySources' | 'origins'>,
+  config: Pick<LoadedConfig, 'procfs' | 'sysfs' | 'rootfs' | 'frequencySources' | 'origins'> & HostFilters,
   log?: Logger,
 ): HostCollection {
   const paths = resolveHostPaths(config);
@@ -84,6 +119,7 @@ export function hostCollectionFor(
     frequencySources: config.frequencySources,
     explicitFrequencySources: config.origins.frequencySources !== 'default',
     log,
+    filters: config,
   });
   return new HostCollection({ paths, collectors, log });
 }

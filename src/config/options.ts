@@ -18,6 +18,12 @@ import {
   type Thresholds,
   ValueError,
 } from './values.js';
+import {
+  DEFAULT_DISK_EXCLUDE,
+  DEFAULT_FS_TYPES_EXCLUDE,
+  DEFAULT_MOUNT_POINTS_EXCLUDE,
+  DEFAULT_NETWORK_EXCLUDE,
+} from '../collectors/linux/device-filter.js';
 
 export const FREQUENCY_SOURCES = ['sysfs', 'perf', 'cpuinfo', 'ioreport', 'sysctl'] as const;
 export type FrequencySourceName = (typeof FREQUENCY_SOURCES)[number];
@@ -42,6 +48,13 @@ export interface Config {
   interval: number;
   exportTimeout: number;
   sampleWindow: number;
+  diskInclude: RegExp | undefined;
+  diskExclude: RegExp;
+  filesystemMountPointsExclude: RegExp;
+  filesystemTypesExclude: RegExp;
+  filesystemTimeout: number;
+  networkInclude: RegExp | undefined;
+  networkExclude: RegExp;
   exporter: ExporterName[];
   otlpEndpoint: string;
   otlpProtocol: OtlpProtocol;
@@ -72,6 +85,7 @@ export interface Config {
   quietPsiMemory: Thresholds;
   quietPsiIo: Thresholds;
   quietDiskFree: Thresholds;
+  quietDiskIo: Thresholds;
   quietApiErrors: Thresholds;
   quietApiP95: Thresholds;
   schedulerCapacity: number;
@@ -140,6 +154,25 @@ const path = (raw: string): string => {
 };
 
 const optionalPath = (raw: string): string | undefined => path(raw);
+
+/** A regular expression tested against names, unanchored (^...$ matches whole names only). */
+const pattern = (raw: string): RegExp => {
+  try {
+    return new RegExp(raw);
+  } catch {
+    throw new ValueError('a regular expression');
+  }
+};
+
+/** A name-filter option: a regular expression whose default is one of the collectors' defaults. */
+const namePattern = (describe: string, fallback: RegExp): OptionSpec<RegExp> => ({
+  group: 'host',
+  describe,
+  flag: 'string',
+  parse: pattern,
+  default: () => fallback,
+  defaultText: fallback.source,
+});
 
 function defaultDataDir(): string {
   if (typeof process.getuid === 'function' && process.getuid() === 0) return '/var/lib/otel-sysmon';
@@ -256,6 +289,32 @@ export const OPTIONS: { readonly [K in ConfigKey]: OptionSpec<Config[K]> } = {
     default: () => 250,
     defaultText: '250ms',
   },
+  diskInclude: {
+    group: 'host',
+    describe: 'Only disks whose /proc/diskstats name matches this regular expression (disk-exclude still applies)',
+    flag: 'string',
+    parse: pattern,
+    default: () => undefined,
+  },
+  diskExclude: namePattern('Disks left out; the default drops partitions, loop, ram, zram and floppy devices', DEFAULT_DISK_EXCLUDE),
+  filesystemMountPointsExclude: namePattern('Mount points left out of system.filesystem.*', DEFAULT_MOUNT_POINTS_EXCLUDE),
+  filesystemTypesExclude: namePattern('Filesystem types left out of system.filesystem.* (pseudo and container filesystems)', DEFAULT_FS_TYPES_EXCLUDE),
+  filesystemTimeout: {
+    group: 'host',
+    describe: 'A network filesystem whose statfs takes longer is skipped until the call returns',
+    flag: 'string',
+    parse: positiveDuration(1),
+    default: () => 1000,
+    defaultText: '1s',
+  },
+  networkInclude: {
+    group: 'host',
+    describe: 'Only network interfaces whose name matches this regular expression (network-exclude still applies)',
+    flag: 'string',
+    parse: pattern,
+    default: () => undefined,
+  },
+  networkExclude: namePattern('Network interfaces left out; the default drops loopback and veth container ends', DEFAULT_NETWORK_EXCLUDE),
   exportTimeout: {
     group: 'export',
     describe: 'Timeout of one export (and of the final flush on shutdown)',
@@ -459,6 +518,7 @@ export const OPTIONS: { readonly [K in ConfigKey]: OptionSpec<Config[K]> } = {
   quietPsiMemory: thresholds('Memory pressure % (some, the larger of avg10 and avg60)', '1,10,30'),
   quietPsiIo: thresholds('I/O pressure % (some, the larger of avg10 and avg60)', '5,30,60'),
   quietDiskFree: thresholds("Free % of the data directory's filesystem (lower is worse)", '20,10,5', true),
+  quietDiskIo: thresholds('Busiest disk: % of time with I/O in flight (system.disk.io_time rate)', '20,60,90'),
   quietApiErrors: thresholds('Local API 5xx answers % over the last minute (from 20 requests)', '1,5,25'),
   quietApiP95: thresholds('Local API p95 latency in ms over the last minute (from 20 requests)', '100,500,2000'),
   schedulerCapacity: {

@@ -1,6 +1,7 @@
 // Human-readable rendering of the doctor report: per-CPU results first, then each source's reasons
 // grouped over the CPUs that share them (a 64-CPU host stays readable).
 import { cpuRanges, formatBytes, formatHz } from '../ui/format.js';
+import { hostSourcesLines } from './host-sources.js';
 import type { DoctorReport } from './report.js';
 
 const yes = (b: boolean): string => (b ? 'yes' : 'no');
@@ -77,5 +78,5 @@ function exportLines(r: DoctorReport): string[] {
 }
 
 export function formatDoctorText(r: DoctorReport): string {
-  return [frequencyLines(r), perfLines(r), hostLines(r), exportLines(r)].map((s) => s.join('\n')).join('\n\n') + '\n';
+  return [frequencyLines(r), perfLines(r), hostLines(r), hostSourcesLines(r.sources), exportLines(r)].map((s) => s.join('\n')).join('\n\n') + '\n';
 }

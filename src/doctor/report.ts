@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { loadDarwinSysctl } from '../../native-bindings/darwin-ioreport.js';
 import { IDLE_WINDOW_REASON } from '../collectors/darwin/ioreport-math.js';
-import { frequencyReports, hostCollectionFor, resolveHostPaths } from '../collectors/index.js';
+import { frequencyReports, type HostFilters, hostCollectionFor, resolveHostPaths } from '../collectors/index.js';
 import { type CpuFrequencyReport, seriesName } from '../collectors/frequency/types.js';
 import { classifyHostTree, type HostTree } from '../collectors/host-tree.js';
 import { PSI_RESOURCES, pressureSupport } from '../collectors/linux/pressure.js';
@@ -13,6 +13,7 @@ import type { PerfSyscalls } from '../collectors/perf/syscalls.js';
 import type { LoadedConfig } from '../config/load.js';
 import type { Logger } from '../log.js';
 import { checkTcp, endpointAddress } from './endpoint.js';
+import { type HostSourcesReport, hostSourcesReport } from './host-sources.js';
 import { type ContainerReport, readEnvironment, type VmReport } from './environment.js';
 import { type PerfReport, probePerf } from './perf-probe.js';
 
@@ -22,7 +23,8 @@ export const DOCTOR_WINDOW_MS = 500;
 export type DoctorConfig = Pick<
   LoadedConfig,
   'procfs' | 'sysfs' | 'rootfs' | 'frequencySources' | 'origins' | 'exporter' | 'otlpEndpoint' | 'otlpProtocol'
->;
+> &
+  HostFilters;
 
 export interface DoctorOptions {
   readonly config: DoctorConfig;
@@ -74,6 +76,8 @@ export interface DoctorReport {
     /** Decisions of the configured sources a user should know about (e.g. IOReport's idle cores). */
     readonly notes: readonly string[];
   };
+  /** What the disk, filesystem, network, hwmon and throttle collectors found. */
+  readonly sources: HostSourcesReport;
   readonly perf: PerfReport;
   readonly psi: PsiReport;
   readonly export: ExportReport;
@@ -87,15 +91,18 @@ export interface DoctorReport {
   };
 }
 
-async function frequencySection(o: DoctorOptions): Promise<DoctorReport['frequency']> {
+async function frequencySection(o: DoctorOptions): Promise<Pick<DoctorReport, 'frequency' | 'sources'>> {
   const host = hostCollectionFor(o.config, o.log);
   try {
     // Twice, a short window apart: sources that need two readings (perf, IOReport) answer on the second.
     await host.collect();
     await sleep(o.windowMs ?? DOCTOR_WINDOW_MS);
-    await host.collect();
+    const last = await host.collect();
     const cpus = frequencyReports(host.collectors) ?? [];
-    return { sources: o.config.frequencySources, cpus, degraded: degradedPaths(cpus), notes: frequencyNotes(o.config.frequencySources) };
+    return {
+      frequency: { sources: o.config.frequencySources, cpus, degraded: degradedPaths(cpus), notes: frequencyNotes(o.config.frequencySources) },
+      sources: hostSourcesReport(host.collectors, last.errors, o.platform ?? process.platform),
+    };
   } finally {
     host.close();
   }
@@ -163,12 +170,13 @@ async function exportSection(config: DoctorConfig, timeoutMs?: number): Promise<
 
 export async function runDoctor(o: DoctorOptions): Promise<DoctorReport> {
   const { config } = o;
-  const [frequency, exported] = await Promise.all([frequencySection(o), exportSection(config, o.connectTimeoutMs)]);
+  const [{ frequency, sources }, exported] = await Promise.all([frequencySection(o), exportSection(config, o.connectTimeoutMs)]);
   const platform = o.platform ?? process.platform;
   const paths = resolveHostPaths(config);
   const { container, vm } = readEnvironment(paths, o.selfRoot, platform === 'darwin' ? darwinSysctl() : undefined);
   return {
     frequency,
+    sources,
     perf: probePerf({ paths, platform, selfRoot: o.selfRoot, syscalls: o.perfSyscalls }),
     psi: psiSection(config, platform),
     export: exported,

@@ -46,6 +46,8 @@ export function registerHistoryRoutes(api: Pick<ApiModule, 'route'>, d: HistoryR
     return ok({
       collected_at: a ? new Date(a.atMs).toISOString() : null,
       host: groups.host,
+      disk: groups.disk,
+      network: groups.network,
       process: groups.process,
       api: groups.api,
       scheduler: groups.scheduler,

@@ -1,12 +1,13 @@
 // The seed's SystemStatsSnapshot groups, flat so history can aggregate them: quiet, host, api,
-// scheduler, process. /api/system-stats/current shows them; history stores them on its schedule.
+// scheduler, process, disk (per mount: "<mount>:used_pct", "<mount>:free_mb") and network (per
+// interface: "<iface>:rx_bytes_per_s", "<iface>:tx_bytes_per_s"). /api/system-stats/current shows them; history stores them on its schedule.
 import type { RequestStatsSnapshot } from '../api/request-stats.js';
 import type { Assessment } from '../scheduler/quiet.js';
 import { API_WINDOW_MS } from '../scheduler/quiet-inputs.js';
 import type { LeaseScheduler } from '../scheduler/scheduler.js';
 import type { Payload } from './aggregate.js';
 
-export const GROUPS = ['quiet', 'host', 'api', 'scheduler', 'process'] as const;
+export const GROUPS = ['quiet', 'host', 'api', 'scheduler', 'process', 'disk', 'network'] as const;
 export type Group = (typeof GROUPS)[number];
 
 export interface StatsSources {
@@ -74,6 +75,25 @@ export function statsGroups(src: StatsSources, processCpu: ProcessSampler): Reco
       leases_active: s.activeLeases().length,
       queued: s.queued().length,
     },
+    disk: a
+      ? defined({
+          io_busy_pct: a.host.disk_io_busy_pct,
+          ...Object.fromEntries(
+            (a.host.filesystems ?? []).flatMap((f) => [
+              [`${f.mount}:used_pct`, r2(f.used_pct)],
+              [`${f.mount}:free_mb`, mb(f.free_bytes)],
+            ]),
+          ),
+        })
+      : {},
+    network: a
+      ? Object.fromEntries(
+          (a.host.network ?? []).flatMap((n) => [
+            [`${n.iface}:rx_bytes_per_s`, Math.round(n.rx_bytes_per_s)],
+            [`${n.iface}:tx_bytes_per_s`, Math.round(n.tx_bytes_per_s)],
+          ]),
+        )
+      : {},
     process: {
       pid: process.pid,
       rss_mb: mb(mem.rss),

@@ -19,6 +19,7 @@ export const SIGNAL_KEYS = [
   'psiMemory',
   'psiIo',
   'diskFree',
+  'diskIo',
   'apiErrors',
   'apiP95',
 ] as const;
@@ -53,6 +54,7 @@ const SIGNALS: readonly Signal[] = [
   },
   { key: 'psiIo', label: 'io pressure', unit: '%', value: (i) => worst(i.psi_io_some_avg10, i.psi_io_some_avg60) },
   { key: 'diskFree', label: 'disk free', unit: '%', lowerIsWorse: true, value: (i) => i.disk_free_pct },
+  { key: 'diskIo', label: 'disk busy', unit: '%', value: (i) => i.disk_io_busy_pct },
   { key: 'apiErrors', label: 'API errors', unit: '%', value: (i) => i.api_error_pct },
   { key: 'apiP95', label: 'API p95', unit: 'ms', value: (i) => i.api_p95_ms },
 ];
@@ -140,6 +142,7 @@ export function thresholdsFromConfig(config: {
   readonly quietPsiMemory: Thresholds;
   readonly quietPsiIo: Thresholds;
   readonly quietDiskFree: Thresholds;
+  readonly quietDiskIo: Thresholds;
   readonly quietApiErrors: Thresholds;
   readonly quietApiP95: Thresholds;
 }): QuietThresholds {
@@ -152,6 +155,7 @@ export function thresholdsFromConfig(config: {
     psiMemory: config.quietPsiMemory,
     psiIo: config.quietPsiIo,
     diskFree: config.quietDiskFree,
+    diskIo: config.quietDiskIo,
     apiErrors: config.quietApiErrors,
     apiP95: config.quietApiP95,
   };

@@ -20,6 +20,8 @@ export interface QuietInputs {
   readonly psi_io_some_avg10?: number;
   readonly psi_io_some_avg60?: number;
   readonly disk_free_pct?: number;
+  /** % of the last collection interval the busiest disk had I/O in flight (system.disk.io_time rate). */
+  readonly disk_io_busy_pct?: number;
   /** Requests the local API finished in the last minute (error rate and p95 count from 20). */
   readonly api_requests: number;
   readonly api_rps: number;
@@ -36,6 +38,53 @@ export interface HostReadings {
   readonly mem_pct?: number;
   readonly swap_pct?: number;
   readonly psi: Readonly<Record<string, number>>;
+  /** Busiest disk's % of time with I/O in flight since the previous collection. */
+  readonly disk_io_busy_pct?: number;
+  /** Per mounted filesystem: % used (as df counts) and bytes free. */
+  readonly filesystems?: readonly { readonly mount: string; readonly used_pct: number; readonly free_bytes: number }[];
+  /** Per interface: bytes per second received and transmitted since the previous collection. */
+  readonly network?: readonly { readonly iface: string; readonly rx_bytes_per_s: number; readonly tx_bytes_per_s: number }[];
+}
+
+/** Counter rates between consecutive collections: the busiest disk's io_time and each interface's bytes. */
+export interface HostRates {
+  readonly diskBusyPct: number | undefined;
+  readonly network: NonNullable<HostReadings['network']>;
+}
+
+export class HostRateTracker {
+  private prev: { atMs: number; ioTime: Map<string, number>; bytes: Map<string, number> } | undefined;
+
+  next(c: Collection): HostRates {
+    const ioTime = new Map<string, number>();
+    for (const p of c.points.get('system.disk.io_time') ?? []) ioTime.set(String(p.attributes['system.device']), p.value);
+    const bytes = new Map<string, number>();
+    for (const p of c.points.get('system.network.io') ?? []) {
+      bytes.set(`${String(p.attributes['network.interface.name'])}\0${String(p.attributes['network.io.direction'])}`, p.value);
+    }
+    const prev = this.prev;
+    this.prev = { atMs: c.timeMs, ioTime, bytes };
+    const seconds = prev ? (c.timeMs - prev.atMs) / 1000 : 0;
+    if (!prev || seconds <= 0) return { diskBusyPct: undefined, network: [] };
+    // A counter that went backwards (device re-created) has no rate this time.
+    const rate = (now: number, before: number | undefined): number | undefined =>
+      before === undefined || now < before ? undefined : (now - before) / seconds;
+    let busiest: number | undefined;
+    for (const [device, t] of ioTime) {
+      const r = rate(t, prev.ioTime.get(device));
+      if (r !== undefined) busiest = Math.max(busiest ?? 0, Math.min(100, 100 * r));
+    }
+    const network: { iface: string; rx_bytes_per_s: number; tx_bytes_per_s: number }[] = [];
+    for (const [key, rx] of bytes) {
+      const [iface, direction] = key.split('\0');
+      if (direction !== 'receive') continue;
+      const rxRate = rate(rx, prev.bytes.get(key));
+      const txKey = `${iface}\0transmit`;
+      const txRate = rate(bytes.get(txKey) ?? NaN, prev.bytes.get(txKey));
+      if (rxRate !== undefined && txRate !== undefined) network.push({ iface, rx_bytes_per_s: r3(rxRate)!, tx_bytes_per_s: r3(txRate)! });
+    }
+    return { diskBusyPct: r3(busiest), network };
+  }
 }
 
 /**
@@ -67,7 +116,7 @@ const PSI_INPUTS = [
   ['psi_io_some_avg60', 'system.io.linux.pressure.1m'],
 ] as const satisfies readonly (readonly [string, MetricName])[];
 
-export function hostReadings(c: Collection): HostReadings {
+export function hostReadings(c: Collection, rates: HostRates = { diskBusyPct: undefined, network: [] }): HostReadings {
   const h = hostFigures(c);
   const memory = (c.points.get('system.memory.utilization') ?? []).find((p) => p.attributes['system.memory.state'] === 'used');
   const psi: Record<string, number> = {};
@@ -83,7 +132,21 @@ export function hostReadings(c: Collection): HostReadings {
     mem_pct: r3(memory ? 100 * memory.value : undefined),
     swap_pct: r3(h.swapUsedFraction === undefined ? undefined : 100 * h.swapUsedFraction),
     psi,
+    disk_io_busy_pct: rates.diskBusyPct,
+    filesystems: filesystemReadings(c),
+    network: rates.network,
   };
+}
+
+function filesystemReadings(c: Collection): NonNullable<HostReadings['filesystems']> {
+  const free = new Map<string, number>();
+  for (const p of c.points.get('system.filesystem.usage') ?? []) {
+    if (p.attributes['system.filesystem.state'] === 'free') free.set(String(p.attributes['system.filesystem.mountpoint']), p.value);
+  }
+  return (c.points.get('system.filesystem.utilization') ?? []).map((p) => {
+    const mount = String(p.attributes['system.filesystem.mountpoint']);
+    return { mount, used_pct: r3(100 * p.value)!, free_bytes: free.get(mount) ?? 0 };
+  });
 }
 
 /**
@@ -154,6 +217,7 @@ export function quietInputs(
     swap_pct: host.swap_pct,
     ...host.psi,
     disk_free_pct: r3(diskFreePct),
+    disk_io_busy_pct: host.disk_io_busy_pct,
     api_requests: api.requests,
     api_rps: r3(api.requests / (API_WINDOW_MS / 1000))!,
     api_error_pct: enough ? r3(100 * api.serverErrorRate) : undefined,

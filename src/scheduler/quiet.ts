@@ -4,7 +4,7 @@ import type { RequestStatsSnapshot } from '../api/request-stats.js';
 import type { Collection, PointSink } from '../collectors/types.js';
 import { assess, type QuietThresholds } from './assess.js';
 import { Hysteresis, type Pending } from './hysteresis.js';
-import { CpuWindow, hostReadings, type HostReadings, type QuietInputs, quietInputs } from './quiet-inputs.js';
+import { CpuWindow, hostReadings, type HostReadings, HostRateTracker, type QuietInputs, quietInputs } from './quiet-inputs.js';
 import { QUIET_STATES, type QuietState, type QuietView } from './types.js';
 
 export interface Assessment {
@@ -29,6 +29,7 @@ export interface Observation {
 
 export class QuietMonitor {
   private readonly cpu = new CpuWindow();
+  private readonly rates = new HostRateTracker();
   private readonly hysteresis: Hysteresis;
   private last: Assessment | undefined;
 
@@ -41,7 +42,7 @@ export class QuietMonitor {
 
   observe(o: Observation): Assessment {
     const at = o.collection.timeMs;
-    const host = hostReadings(o.collection);
+    const host = hostReadings(o.collection, this.rates.next(o.collection));
     this.cpu.add(at, host.cpu_pct);
     const inputs = quietInputs(host, this.cpu.average(), o.diskFreePct, o.api);
     const raw = assess(inputs, this.thresholds);

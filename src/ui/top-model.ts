@@ -24,8 +24,14 @@ export interface TopFrame {
   readonly swap: { readonly used: number; readonly total: number } | undefined;
   /** PSI "some" over 10 s, as a fraction, per resource present. */
   readonly psi: Readonly<Partial<Record<'cpu' | 'memory' | 'io', number>>>;
+  /** Bytes per second over all reported disks and interfaces since the previous frame (absent: no source yet). */
+  readonly io: { readonly disk?: DirectionRates<'read' | 'write'>; readonly network?: DirectionRates<'receive' | 'transmit'> };
+  /** The hottest hwmon sensor; undefined where there is none (VMs). */
+  readonly hottest: { readonly name: string; readonly celsius: number } | undefined;
   readonly errors: readonly CollectorError[];
 }
+
+export type DirectionRates<D extends string> = Readonly<Record<D, number>>;
 
 const BUSY_MODES = new Set(['user', 'nice', 'system', 'interrupt']);
 
@@ -46,6 +52,8 @@ function single(c: Collection, name: MetricName): number | undefined {
 /** Keeps the clock history across collections and turns each collection into a frame. */
 export class TopModel {
   private readonly history = new Map<number, (number | undefined)[]>();
+  private readonly disk = new CounterRates('disk.io.direction');
+  private readonly network = new CounterRates('network.io.direction');
 
   constructor(private readonly historyLength = HISTORY_LENGTH) {}
 
@@ -92,7 +100,49 @@ export class TopModel {
       memory: used !== undefined && limit !== undefined ? { used, limit } : undefined,
       swap: swapTotal > 0 ? { used: swapUsed, total: swapTotal } : undefined,
       psi,
+      io: {
+        disk: this.disk.next(c.timeMs, pointsOf(c, 'system.disk.io')) as DirectionRates<'read' | 'write'> | undefined,
+        network: this.network.next(c.timeMs, pointsOf(c, 'system.network.io')) as DirectionRates<'receive' | 'transmit'> | undefined,
+      },
+      hottest: hottestSensor(pointsOf(c, 'hw.temperature')),
       errors: c.errors,
     };
   }
+}
+
+/** Per-direction totals of a byte counter turned into rates between consecutive frames. */
+class CounterRates {
+  private last: { timeMs: number; totals: Map<string, number> } | undefined;
+
+  constructor(private readonly directionKey: string) {}
+
+  next(timeMs: number, points: readonly Point[]): Readonly<Record<string, number>> | undefined {
+    if (points.length === 0) {
+      this.last = undefined;
+      return undefined;
+    }
+    const totals = new Map<string, number>();
+    for (const p of points) {
+      const d = String(p.attributes[this.directionKey]);
+      totals.set(d, (totals.get(d) ?? 0) + p.value);
+    }
+    const prev = this.last;
+    this.last = { timeMs, totals };
+    const seconds = prev ? (timeMs - prev.timeMs) / 1000 : 0;
+    if (!prev || seconds <= 0) return undefined;
+    const rates: Record<string, number> = {};
+    for (const [d, v] of totals) {
+      const before = prev.totals.get(d);
+      // A device that vanished makes the total fall: no rate for this frame rather than a negative one.
+      if (before === undefined || v < before) return undefined;
+      rates[d] = (v - before) / seconds;
+    }
+    return rates;
+  }
+}
+
+function hottestSensor(points: readonly Point[]): TopFrame['hottest'] {
+  let best: Point | undefined;
+  for (const p of points) if (!best || p.value > best.value) best = p;
+  return best ? { name: String(best.attributes['hw.name']), celsius: best.value } : undefined;
 }

@@ -21,6 +21,20 @@ function summary(f: TopFrame): string[] {
   return [load, mem, swap, psi];
 }
 
+/** Disk and network rates and the hottest sensor: shown only where the host has them. */
+function ioSummary(f: TopFrame): string[] {
+  const out: string[] = [];
+  const { disk, network } = f.io;
+  if (disk) out.push(`disk read ${formatBytes(disk.read)}/s write ${formatBytes(disk.write)}/s`);
+  if (network) out.push(`net rx ${formatBytes(network.receive)}/s tx ${formatBytes(network.transmit)}/s`);
+  if (f.hottest) {
+    const clocks = f.cpus.flatMap((c) => (c.hz === undefined ? [] : [c.hz]));
+    const clock = clocks.length ? `clock avg ${formatHz(clocks.reduce((a, b) => a + b, 0) / clocks.length)}, ` : '';
+    out.push(`${clock}hottest ${f.hottest.celsius.toFixed(1)} °C (${f.hottest.name})`);
+  }
+  return out;
+}
+
 /** Values for every sparkline on screen share one scale, so cores compare at a glance. */
 function historyRange(f: TopFrame): [number, number] | undefined {
   const all = f.cpus.flatMap((c) => c.history.filter((v): v is number => v !== undefined));
@@ -36,6 +50,8 @@ export function renderTopScreen(f: TopFrame, size: ScreenSize): string {
   const hint = 'q: quit';
   lines.push(title + ' '.repeat(Math.max(1, width - title.length - hint.length)) + hint);
   lines.push(summary(f).join('   ').slice(0, width));
+  const io = ioSummary(f);
+  if (io.length) lines.push(io.join('   ').slice(0, width));
   lines.push('');
   // cpu(4) busy% (7) clock(11) source(9) and two spaces between columns; the rest is bar and history.
   const fixed = 4 + 2 + 7 + 2 + 11 + 2 + 9 + 2;
@@ -62,7 +78,7 @@ export function renderTopScreen(f: TopFrame, size: ScreenSize): string {
 
 /** The plain view for pipes: a summary line, then one line per CPU. */
 export function renderTopLines(f: TopFrame): string {
-  const lines = [`${new Date(f.timeMs).toISOString()} ${summary(f).join(' | ')}`];
+  const lines = [`${new Date(f.timeMs).toISOString()} ${[...summary(f), ...ioSummary(f)].join(' | ')}`];
   for (const c of f.cpus) {
     const busy = c.busy === undefined ? 'n/a' : formatPercent(c.busy);
     const clock = c.hz === undefined ? 'no clock' : `${formatHz(c.hz)} (${c.source})`;

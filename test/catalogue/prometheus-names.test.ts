@@ -76,7 +76,7 @@ const CATALOGUE_NAMES: Record<string, string> = {
   // "bytes" is already a token of the name: not appended again.
   'sysmon.export.spool.bytes': 'sysmon_export_spool_bytes',
   'sysmon.export.spool.requests': 'sysmon_export_spool_requests',
-  // Host metrics DESIGN.md plans (issue 17), with the instrument and unit it gives them.
+  // Host metrics (issue 17), with the instrument and unit DESIGN.md gives them.
   'system.disk.io': 'system_disk_io_bytes_total',
   'system.disk.operations': 'system_disk_operations_total',
   'system.disk.io_time': 'system_disk_io_time_seconds_total',
@@ -96,7 +96,10 @@ const CATALOGUE_NAMES: Record<string, string> = {
   'process.cpu.time': 'process_cpu_time_seconds_total',
   'process.memory.usage': 'process_memory_usage_bytes',
   'process.thread.count': 'process_thread_count',
-  'process.open_file_descriptor.count': 'process_open_file_descriptor_count',
+  'process.unix.file_descriptor.count': 'process_unix_file_descriptor_count',
+  // "count" is a word of the name, not the {event} unit: it stays, and counters end in _total.
+  'sysmon.cpu.thermal_throttle.count': 'sysmon_cpu_thermal_throttle_count_total',
+  'sysmon.cpu.thermal_throttle.time': 'sysmon_cpu_thermal_throttle_time_seconds_total',
   'hw.temperature': 'hw_temperature_celsius',
 };
 

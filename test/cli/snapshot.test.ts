@@ -38,6 +38,21 @@ describe('otel-sysmon snapshot --format json', () => {
     expect(freq.points.every((p) => p.value > 0)).toBe(true);
   });
 
+  it('a 64-CPU host under --rootfs: disks, mounts, interfaces, temperatures, throttle counters and the agent itself', () => {
+    const root = `${FIXTURES}host-64cpu`;
+    const { status, doc } = snapshot(['--rootfs', root, '--frequency-sources', 'cpuinfo']);
+    expect(status).toBe(0);
+    const names = new Set(doc.metrics.map((m) => m.name));
+    for (const name of ['system.disk.io', 'system.filesystem.usage', 'system.network.io', 'system.uptime', 'system.process.created',
+      'system.memory.linux.slab.usage', 'hw.temperature', 'sysmon.cpu.thermal_throttle.count', 'process.memory.usage']) {
+      expect(names, name).toContain(name);
+    }
+    const temps = doc.metrics.find((m) => m.name === 'hw.temperature')!;
+    expect(temps.points.find((p) => p.attributes['hw.id'] === 'coretemp_coretemp.0_temp3')?.value).toBe(93);
+    const r = runCli(['snapshot', '--rootfs', root, '--frequency-sources', 'cpuinfo', '--sample-window', '20ms', '--data-dir', '/tmp/sysmon-snapshot-test']);
+    expect(r.stdout).toMatch(/hw\.temperature\s+\{hw\.id=coretemp_coretemp\.0_temp3, hw\.name=coretemp Core 1, hw\.type=temperature, hw\.sensor_location=Core 1\}\s+93 Cel/);
+  });
+
   it('lists collector errors and still exits 0 when some collectors work', () => {
     const root = `${FIXTURES}malformed`;
     const { status, doc } = snapshot(['--procfs', `${root}/proc`, '--sysfs', `${root}/sys`]);

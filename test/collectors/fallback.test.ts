@@ -125,6 +125,8 @@ describe('non-Linux fallback', () => {
     expect(used).toBeGreaterThan(0);
     expect(used).toBeLessThan(os.totalmem());
     expect(points(c, 'system.cpu.load_average.1m')).toHaveLength(1);
+    expect(Math.abs(valueOf(c, 'system.uptime')! - os.uptime())).toBeLessThan(2);
+    expect(valueOf(c, 'process.memory.usage')).toBeGreaterThan(0);
     // No frequency source is registered in this build for macOS: no point, never 0.
     expect(points(c, 'system.cpu.frequency')).toEqual([]);
   });

@@ -15,9 +15,12 @@ describe('createHostCollectors', () => {
 
   test('stable collector names per platform', () => {
     const paths = fixturePaths('bare-metal');
-    expect(linux(paths).map((c) => c.name)).toEqual(['cpu', 'memory', 'swap', 'paging', 'load', 'pressure', 'frequency']);
+    expect(linux(paths).map((c) => c.name)).toEqual([
+      'cpu', 'memory', 'swap', 'paging', 'load', 'pressure', 'frequency',
+      'uptime', 'disk', 'filesystem', 'network', 'thermal_throttle', 'hwmon', 'process',
+    ]);
     const other = createHostCollectors({ paths, frequencySources: ['ioreport', 'sysctl'], platform: 'darwin' });
-    expect(other.map((c) => c.name)).toEqual(['cpu', 'memory', 'swap', 'load', 'frequency']);
+    expect(other.map((c) => c.name)).toEqual(['cpu', 'memory', 'swap', 'load', 'frequency', 'uptime', 'process']);
   });
 
   test('bare metal: every catalogue metric of the Linux collectors, with exactly the catalogue attributes', async () => {
@@ -39,12 +42,39 @@ describe('createHostCollectors', () => {
       'system.memory.linux.available', 'system.paging.usage', 'system.paging.utilization', 'system.paging.operations',
       'system.paging.faults', 'system.cpu.load_average.1m', 'system.cpu.load_average.5m', 'system.cpu.load_average.15m',
       'sysmon.cpu.load_average.adjusted.1m', 'sysmon.collector.errors',
-      ...['cpu', 'memory', 'io', 'irq'].flatMap((r) => ['total', '10s', '1m', '5m'].map((m) => `system.${r}.linux.pressure.${m}`))];
+      ...['cpu', 'memory', 'io', 'irq'].flatMap((r) => ['total', '10s', '1m', '5m'].map((m) => `system.${r}.linux.pressure.${m}`)),
+      'system.uptime', 'system.process.created', 'system.memory.linux.shared', 'system.memory.linux.slab.usage',
+      'system.disk.io', 'system.disk.operations', 'system.disk.io_time', 'system.disk.operation_time', 'system.disk.merged',
+      'system.filesystem.usage', 'system.filesystem.utilization', 'system.filesystem.limit',
+      'system.network.io', 'system.network.packet.count', 'system.network.packet.dropped', 'system.network.errors',
+      'process.cpu.time', 'process.memory.usage', 'process.thread.count', 'process.unix.file_descriptor.count'];
     expect([...emitted].sort()).toEqual(expected.sort());
     for (const name of expected) {
       const module = findMetric(name)!.module;
-      if (name !== 'sysmon.collector.errors') expect(module).toMatch(linuxModules);
+      if (name !== 'sysmon.collector.errors' && !name.startsWith('process.')) expect(module).toMatch(linuxModules);
     }
+  });
+
+  test('64-CPU host with hwmon and throttle files: every collector reports with the catalogue attributes, nothing fails', async () => {
+    const paths = fixturePaths('host-64cpu');
+    const collection = hostCollection(paths, linux(paths));
+    await collection.collect();
+    const c = await collection.collect();
+    expect(c.errors).toEqual([]);
+    for (const [name, list] of c.points) {
+      const def = findMetric(name)!;
+      for (const p of list) {
+        const keys = Object.keys(p.attributes);
+        // hw.sensor_location is recommended, present only where the chip labels the sensor.
+        const expected = def.attributes.filter((a) => a !== 'hw.sensor_location' || keys.includes(a));
+        expect(keys.sort(), name).toEqual([...expected].sort());
+      }
+    }
+    expect(points(c, 'system.cpu.time')).toHaveLength(64 * 7);
+    expect(points(c, 'sysmon.cpu.thermal_throttle.count')).toHaveLength(128);
+    expect(points(c, 'hw.temperature')).toHaveLength(9);
+    expect(points(c, 'system.disk.io')).toHaveLength(8);
+    expect(points(c, 'system.network.io')).toHaveLength(8);
   });
 
   test('malformed files: only their collectors fail, counted once per collection and logged once per distinct error', async () => {
@@ -57,7 +87,7 @@ describe('createHostCollectors', () => {
     expect(c.errors[0].message).toBe(`${paths.procfs}/stat: line 3: expected tick counts after "cpu1", found "cpu1 6300 0 15#9 4\u00003581 244 0 32 123 0 0"`);
     expect(c.errors[1].message).toBe(`${paths.procfs}/meminfo: no Buffers line (truncated file?)`);
     expect(c.errors[2].message).toMatch(new RegExp(`^${paths.procfs}/pressure/io: expected "some\\|full avg10=N`));
-    for (const [collector, count] of [['cpu', 2], ['memory', 2], ['pressure', 2], ['swap', 0], ['paging', 0], ['load', 0], ['frequency', 0]] as const) {
+    for (const [collector, count] of [['cpu', 2], ['memory', 2], ['pressure', 2], ['swap', 0], ['paging', 0], ['load', 0], ['frequency', 0], ['disk', 0], ['network', 0]] as const) {
       expect(valueOf(c, 'sysmon.collector.errors', { collector }), collector).toBe(count);
     }
     // The others still report.

@@ -18,6 +18,8 @@ describe('parseMeminfo', () => {
       buffers: 512000 * KiB,
       cached: 10240000 * KiB,
       sReclaimable: 1024000 * KiB,
+      shmem: 8872 * KiB,
+      sUnreclaim: 25672 * KiB,
     });
   });
 
@@ -56,6 +58,9 @@ describe('memory collector', () => {
     expect(valueOf(c, 'system.memory.limit')).toBe(32768000 * KiB);
     expect(valueOf(c, 'system.memory.linux.available')).toBe(20480000 * KiB);
     expect(points(c, 'system.memory.usage')).toHaveLength(4);
+    expect(valueOf(c, 'system.memory.linux.shared')).toBe(8872 * KiB);
+    expect(valueOf(c, 'system.memory.linux.slab.usage', { 'system.memory.linux.slab.state': 'reclaimable' })).toBe(1024000 * KiB);
+    expect(valueOf(c, 'system.memory.linux.slab.usage', { 'system.memory.linux.slab.state': 'unreclaimable' })).toBe(25672 * KiB);
   });
 
   test('without MemAvailable: used from free + buffers + cache + reclaimable slab, and no available point', async () => {

@@ -19,6 +19,7 @@ describe('parseProcStat', () => {
     expect(stat.cpus[1]).toEqual({ cpu: 1, ticks: [23456, 20, 3456, 345678, 2345, 100, 11], modes: 7 });
     expect(stat.procsRunning).toBe(3);
     expect(stat.procsBlocked).toBe(2);
+    expect(stat.processesCreated).toBe(4330);
   });
 
   test('kernels with fewer columns report fewer modes', () => {
@@ -37,6 +38,8 @@ describe('parseProcStat', () => {
     const stat = parseProcStat('cpu0 1 2 3 4\n');
     expect(stat.procsRunning).toBeUndefined();
     expect(stat.procsBlocked).toBeUndefined();
+    expect(stat.processesCreated).toBeUndefined();
+    expect(() => parseProcStat('cpu0 1 2 3 4\nprocesses many\n', '/proc/stat')).toThrow('/proc/stat: line 2: expected a count, found "many"');
   });
 
   test('garbled files are MalformedSourceError naming the file and line', () => {
@@ -99,6 +102,7 @@ describe('cpu collector', () => {
     expect(valueOf(c, 'system.cpu.logical.count')).toBe(3);
     expect(valueOf(c, 'system.processes.count', { status: 'running' })).toBe(3);
     expect(valueOf(c, 'system.processes.count', { status: 'blocked' })).toBe(2);
+    expect(valueOf(c, 'system.process.created')).toBe(4330);
     // The first collection has nothing to compare with.
     expect(points(c, 'system.cpu.utilization')).toEqual([]);
   });

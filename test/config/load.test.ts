@@ -140,6 +140,26 @@ describe('invalid configuration: one line naming key, value and what is allowed'
     expect(loadConfig({ argv: { config: configFile('pipeline-name-limit: 20\n') }, env: {} }).pipelineNameLimit).toBe(20);
     expect(loadConfig({ argv: {}, env: {} }).pipelineNameLimit).toBe(100);
   });
+  it('rejects a disk, mount or interface pattern that is not a regular expression', () => {
+    expect(loadError(() => loadConfig({ argv: { diskExclude: '^(sd' }, env: {} }))).toBe(
+      'invalid disk-exclude="^(sd" (from --disk-exclude): expected a regular expression',
+    );
+    expect(loadError(() => loadConfig({ argv: { config: configFile('network-include: "[eth"\n') }, env: {} }))).toMatch(
+      /^invalid network-include="\[eth" \(in .*\): expected a regular expression$/,
+    );
+  });
+  it('host filters: node_exporter defaults, replaced by flags or the file', () => {
+    const d = loadConfig({ argv: {}, env: {} });
+    expect(d.diskExclude.test('sda1') && !d.diskExclude.test('sda')).toBe(true);
+    expect(d.networkExclude.test('veth12ab') && !d.networkExclude.test('docker0')).toBe(true);
+    expect(d.filesystemTypesExclude.test('overlay')).toBe(true);
+    expect(d.filesystemTimeout).toBe(1000);
+    expect(d.diskInclude).toBeUndefined();
+    const c = loadConfig({ argv: { config: configFile('disk-include: ^nvme\nfilesystem-timeout: 250ms\nquiet-disk-io: 10,50,80\n') }, env: {} });
+    expect(c.diskInclude!.test('nvme0n1')).toBe(true);
+    expect(c.filesystemTimeout).toBe(250);
+    expect(c.quietDiskIo).toEqual({ quiet: 10, busy: 50, panic: 80 });
+  });
   it('rejects an unknown key in the file', () => {
     const file = configFile('intervall: 10s\n');
     expect(loadError(() => loadConfig({ argv: { config: file }, env: {} }))).toMatch(/unknown key "intervall"/);

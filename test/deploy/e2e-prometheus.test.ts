@@ -11,6 +11,8 @@ import { parse as parseYaml } from 'yaml';
 import { metricDef, type MetricName } from '../../src/catalogue.js';
 import { prometheusLabel, prometheusName } from '../../src/prometheus-names.js';
 import { VERSION } from '../../src/version.js';
+import { DEFAULT_DISK_EXCLUDE, DEFAULT_NETWORK_EXCLUDE } from '../../src/collectors/linux/device-filter.js';
+import { findTemperatureSensors } from '../../src/collectors/linux/hwmon.js';
 import { dashboardQueries, loadDashboards } from './grafana-model.js';
 import { freePort, REPO, repoPath, runAsync, tool } from './tools.js';
 
@@ -213,6 +215,49 @@ describe.skipIf(!prometheus.path)(`agent /metrics in a real Prometheus ${prometh
     expect([...withData]).toEqual(
       expect.arrayContaining(['Per-core utilization', 'CPU time by mode', 'Per-core frequency', 'Frequency source per core', 'Memory by state', 'Load average']),
     );
+  });
+
+  it('the disk, filesystem, network, temperature, throttle and agent panels show data exactly where this machine has the source', async () => {
+    const host = (await query('max by (host_name) (system_cpu_logical_count)'))[0].metric.host_name;
+    const overview = loadDashboards().find((d) => d.file === 'host-overview.json')!;
+    // What this machine has, read independently of the agent.
+    const disks = readFileSync('/proc/diskstats', 'latin1').trim().split('\n').map((l) => l.trim().split(/\s+/)[2]);
+    const hasDisk = disks.some((d) => !DEFAULT_DISK_EXCLUDE.test(d));
+    const interfaces = readFileSync('/proc/net/dev', 'latin1').split('\n').slice(2).map((l) => l.split(':')[0].trim()).filter(Boolean);
+    const hasInterface = interfaces.some((i) => !DEFAULT_NETWORK_EXCLUDE.test(i));
+    const hasSensor = existsSync('/sys/class/hwmon') && findTemperatureSensors('/sys').length > 0;
+    const hasThrottle = existsSync('/sys/devices/system/cpu/cpu0/thermal_throttle');
+    const expected: Record<string, boolean> = {
+      'Disk throughput': hasDisk,
+      'Disk operations': hasDisk,
+      'Disk busy': hasDisk,
+      'Disk latency': hasDisk,
+      'Filesystem used': true,
+      'Filesystem free space': true,
+      'Network throughput': hasInterface,
+      'Network packets': hasInterface,
+      'Network errors': hasInterface,
+      Temperatures: hasSensor,
+      'Thermal throttle events': hasThrottle,
+      'Time throttled': hasThrottle,
+      Uptime: true,
+      'Processes created': true,
+      'Shared and slab memory': true,
+      'Agent CPU': true,
+      'Agent memory': true,
+      'Agent threads': true,
+      'Agent file descriptors': true,
+    };
+    const seen: Record<string, boolean> = {};
+    for (const q of dashboardQueries(overview).filter((q) => q.kind === 'panel' && q.panel!.title in expected)) {
+      const promql = q.query
+        .replaceAll('$__rate_interval', '5s')
+        .replaceAll('$host', host.replace(/[.*+?^${}()|[\]\\]/g, '\\\\$&'))
+        .replaceAll('$core', '.*');
+      const result = await query(promql);
+      seen[q.panel!.title] = (seen[q.panel!.title] ?? false) || result.length > 0;
+    }
+    expect(seen).toEqual(expected);
   });
 
   it("the Docker image's healthcheck passes against the running agent, at the addresses it really serves", async () => {

@@ -150,6 +150,36 @@ describe('dashboard contents', () => {
     );
   });
 
+  it('Host overview: disk, filesystem, network, temperature and throttle, uptime, shared/slab memory and agent process panels', () => {
+    const used = metricsOf(byFile('host-overview.json'));
+    for (const m of [
+      'system.disk.io',
+      'system.disk.operations',
+      'system.disk.io_time',
+      'system.disk.operation_time',
+      'system.disk.merged',
+      'system.filesystem.usage',
+      'system.filesystem.utilization',
+      'system.network.io',
+      'system.network.packet.count',
+      'system.network.packet.dropped',
+      'system.network.errors',
+      'hw.temperature',
+      'sysmon.cpu.thermal_throttle.count',
+      'sysmon.cpu.thermal_throttle.time',
+      'system.uptime',
+      'system.process.created',
+      'system.memory.linux.shared',
+      'system.memory.linux.slab.usage',
+      'process.cpu.time',
+      'process.memory.usage',
+      'process.thread.count',
+      'process.unix.file_descriptor.count',
+    ] as const) {
+      expect(used, m).toContain(series(m)[0]);
+    }
+  });
+
   it('Builds: rate, impulse, totals, durations, CPU-seconds, dynamic max workers', () => {
     const used = metricsOf(byFile('builds.json'));
     for (const m of [

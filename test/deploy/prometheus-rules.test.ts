@@ -39,8 +39,12 @@ describe('alert rules', () => {
       'SysmonCpuFrequencyBelowFloor',
       'SysmonCpuFrequencyDrop',
       'SysmonCpuPressure',
+      'SysmonCpuThermalThrottling',
       'SysmonDataStale',
+      'SysmonFilesystemAlmostFull',
+      'SysmonFilesystemFillsWithin4h',
       'SysmonMemoryPressure',
+      'SysmonNetworkErrors',
       'SysmonNoData',
     ]);
   });

@@ -113,6 +113,30 @@ describe('doctor report on a VM fixture', () => {
 });
 
 describe('doctor report on other fixtures', () => {
+  it('64-CPU host: the disks, filesystems, interfaces, sensors and throttle counters found, and mounts skipped with why', async () => {
+    const root = join(FIXTURES, 'host-64cpu');
+    const report = await runDoctor({ config: configFor(root, { exporter: ['none'] }), windowMs: 5, selfRoot: root, platform: 'linux' });
+    expect(report.sources.disks.devices).toEqual(['nvme0n1', 'sda', 'dm-0', 'md0']);
+    expect(report.sources.network.interfaces).toEqual(['eno1', 'eno2', 'docker0', 'br-4f2e1d']);
+    expect(report.sources.sensors.sensors).toHaveLength(10);
+    expect(report.sources.sensors.sensors[1]).toEqual({ id: 'coretemp_coretemp.0_temp1', name: 'coretemp Package id 0' });
+    expect(report.sources.throttle.reason).toBe('64 CPU(s) with thermal_throttle counters (cpu0-63)');
+    // The fixture has no directory behind /boot/efi under its root: skipped with the errno, not an error.
+    expect(report.sources.filesystems.skipped).toContainEqual({ mountPoint: '/boot/efi', fsType: 'vfat', reason: 'statfs failed: ENOENT' });
+    expect(report.sources.filesystems.skipped).toContainEqual({ mountPoint: '/proc', fsType: 'proc', reason: 'type excluded' });
+    const text = formatDoctorText(report);
+    expect(text).toContain('  disks: nvme0n1, sda, dm-0, md0');
+    expect(text).toContain('    skipped /boot/efi (vfat): statfs failed: ENOENT');
+  });
+
+  it('a VM: no sensors and no throttle counters, each with the reason', async () => {
+    const root = join(FIXTURES, 'vm');
+    const report = await runDoctor({ config: configFor(root, { exporter: ['none'] }), windowMs: 5, selfRoot: root, platform: 'linux' });
+    expect(report.sources.sensors).toEqual({ sensors: [], reason: expect.stringMatching(/^no hwmon temperature sensor/) });
+    expect(report.sources.throttle).toEqual({ cpus: [], reason: expect.stringMatching(/^no cpuN\/thermal_throttle directory/) });
+    expect(report.sources.disks.devices).toEqual(['vda']);
+  });
+
   it('bare metal: sysfs per CPU, offline CPU absent, perf method from the injected PMU', async () => {
     const root = join(FIXTURES, 'bare-metal');
     const report = await runDoctor({

@@ -46,6 +46,7 @@ describe('quiet assessment with the default thresholds', () => {
     ['io pressure', { psi_io_some_avg60: 70 }, 'PANIC', ['io pressure 70% > 60% (PANIC)']],
     ['free disk is lower-is-worse', { disk_free_pct: 4 }, 'PANIC', ['disk free 4% < 5% (PANIC)']],
     ['free disk getting short', { disk_free_pct: 15 }, 'NORMAL', ['disk free 15% < 20% (NORMAL)']],
+    ['busiest disk with I/O in flight', { disk_io_busy_pct: 65 }, 'BUSY', ['disk busy 65% > 60% (BUSY)']],
     ['API server errors', { api_error_pct: 6 }, 'BUSY', ['API errors 6% > 5% (BUSY)']],
     ['API latency', { api_p95_ms: 612 }, 'BUSY', ['API p95 612ms > 500ms (BUSY)']],
     [

@@ -1,5 +1,6 @@
 // The store, scheduler and API modules in-process on 127.0.0.1:0 with a temporary data dir and a
 // fake clock; `collect()` plays one agent collection with a host built to order.
+import type { MetricName } from '../../src/catalogue.js';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -55,9 +56,13 @@ export async function startSchedulerHarness(argv: Record<string, unknown> = {}, 
     return { status: res.status, body: await res.json(), headers: res.headers };
   };
 
-  /** One collection: the host shows memory at the percentage that gives `state`; returns the produced points. */
-  const collect = async (state: keyof typeof MEM_FOR = 'QUIET'): Promise<Map<string, Point[]>> => {
+  /**
+   * One collection: the host shows memory at the percentage that gives `state`, plus any `extra` points;
+   * returns the produced points.
+   */
+  const collect = async (state: keyof typeof MEM_FOR = 'QUIET', extra: Partial<Record<MetricName, Point[]>> = {}): Promise<Map<string, Point[]>> => {
     const c = memoryHost(MEM_FOR[state], clock.now());
+    for (const [metric, list] of Object.entries(extra)) (c.points as Map<MetricName, Point[]>).set(metric as MetricName, list);
     const points = new Map<string, Point[]>();
     const sink = {
       add: (metric: string, value: number, attributes = {}) => {

@@ -43,6 +43,8 @@ function recorder(db: Db, clock: ManualClock, settings = SETTINGS) {
       api: {},
       scheduler: {},
       process: {},
+      disk: {},
+      network: {},
     };
   });
 }
@@ -92,7 +94,7 @@ describe('history recorder', () => {
     const repo = new HistoryRepo(db);
     repo.addSamples(start + 1000, { host: { mem_pct: 10 } });
     repo.addSamples(start + 6 * MIN, { host: { mem_pct: 20 } });
-    const r = new HistoryRecorder(repo, SETTINGS, clock, () => ({ quiet: {}, host: { mem_pct: 30 }, api: {}, scheduler: {}, process: {} }));
+    const r = new HistoryRecorder(repo, SETTINGS, clock, () => ({ quiet: {}, host: { mem_pct: 30 }, api: {}, scheduler: {}, process: {}, disk: {}, network: {} }));
     r.observe(assessment(start + 60 * MIN, 'QUIET', 90));
     expect(repo.rollups('host', start, start + 60 * MIN).map((x) => [(x.bucketStart - start) / MIN, x.aggregate.numbers.mem_pct.sum])).toEqual([
       [0, 10],
@@ -112,7 +114,7 @@ describe('history recorder', () => {
       repo.insertStreak({ startAt: now - age * day - 1000, endAt: now - age * day, open: false, avgScore: 90, minScore: 80, samples: 2 });
       db.prepare("INSERT INTO lease_events (at, event, addon_id, reason) VALUES (?, 'deny', 'a', 'x')").run(now - age * day);
     }
-    const r = new HistoryRecorder(repo, SETTINGS, clock, () => ({ quiet: {}, host: {}, api: {}, scheduler: {}, process: {} }));
+    const r = new HistoryRecorder(repo, SETTINGS, clock, () => ({ quiet: {}, host: {}, api: {}, scheduler: {}, process: {}, disk: {}, network: {} }));
     const deleted = await r.purge();
     expect(deleted).toMatchObject({ stats_samples: 3, lease_events: 3, stats_rollups: 1, quiet_streaks: 1 });
     expect(repo.samples('host', 0, now).map((s) => s.payload.mem_pct)).toEqual([6, 1]);
@@ -140,7 +142,7 @@ describe('history recorder', () => {
     r.flush();
     db.close();
     // The next run sees the open streak as ended at its last stored observation.
-    const again = new HistoryRecorder(new HistoryRepo(openStore(file)), SETTINGS, clock, () => ({ quiet: {}, host: {}, api: {}, scheduler: {}, process: {} }));
+    const again = new HistoryRecorder(new HistoryRepo(openStore(file)), SETTINGS, clock, () => ({ quiet: {}, host: {}, api: {}, scheduler: {}, process: {}, disk: {}, network: {} }));
     cleanup.unshift(() => again.repo.db.close());
     expect(again.streaks.list(t0).map((s) => [(s.endAt - t0) / MIN, s.open])).toEqual([
       [4, false],
@@ -181,6 +183,38 @@ describe('health rollup', () => {
 describe('system-stats API', () => {
   let h: SchedulerHarness;
   afterEach(async () => h && (await h.stop()));
+
+  it('system-stats disk (per mount, busiest disk) and network (per interface) groups, current and history', async () => {
+    h = await startSchedulerHarness({ historyInterval: '10s' });
+    const fs = (mount: string, used: number, free: number) => {
+      const a = { 'system.device': '/dev/vda', 'system.filesystem.type': 'ext4', 'system.filesystem.mode': 'rw', 'system.filesystem.mountpoint': mount };
+      return { utilization: { attributes: a, value: used }, free: { attributes: { ...a, 'system.filesystem.state': 'free' }, value: free } };
+    };
+    const host = (i: number) => ({
+      'system.disk.io_time': [
+        { attributes: { 'system.device': 'vda' }, value: 100 + 5 * i },
+        { attributes: { 'system.device': 'vdb' }, value: 7 + 0.2 * i },
+      ],
+      'system.filesystem.utilization': [fs('/', 0.25, 0).utilization, fs('/var/lib/otel-sysmon', 0.5, 0).utilization],
+      'system.filesystem.usage': [fs('/', 0, 3 * 1048576).free, fs('/var/lib/otel-sysmon', 0, 1048576).free],
+      'system.network.io': [
+        { attributes: { 'network.interface.name': 'eth0', 'network.io.direction': 'receive' }, value: 1000 + 20_000 * i },
+        { attributes: { 'network.interface.name': 'eth0', 'network.io.direction': 'transmit' }, value: 5000 * i },
+      ],
+    });
+    for (let i = 0; i < 3; i++) {
+      await h.collect('QUIET', host(i));
+      h.clock.advance(10_000);
+    }
+    const current = (await h.get('/api/system-stats/current')).body;
+    // vda was busy 5 s of each 10 s; vdb 0.2 s.
+    expect(current.disk).toEqual({ io_busy_pct: 50, '/:used_pct': 25, '/:free_mb': 3, '/var/lib/otel-sysmon:used_pct': 50, '/var/lib/otel-sysmon:free_mb': 1 });
+    expect(current.network).toEqual({ 'eth0:rx_bytes_per_s': 2000, 'eth0:tx_bytes_per_s': 500 });
+    expect(current.quiet.inputs.disk_io_busy_pct).toBe(50);
+    expect(current.quiet).toMatchObject({ state: 'NORMAL', reasons: ['disk busy 50% > 20% (NORMAL)'] });
+    const history = (await h.get('/api/system-stats/history?group=network&range=5m&step=1m')).body;
+    expect(history.points.at(-1)).toMatchObject({ avg: { 'eth0:rx_bytes_per_s': 2000 } });
+  });
 
   it('serves current, history, health and quiet streaks', async () => {
     h = await startSchedulerHarness({ historyInterval: '10s' });

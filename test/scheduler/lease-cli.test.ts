@@ -49,6 +49,7 @@ describe.skipIf(!BUILT)('lease run against a running agent', () => {
         'quiet-psi-memory: 100,100,100',
         'quiet-psi-io: 100,100,100',
         'quiet-disk-free: 0,0,0',
+        'quiet-disk-io: 100,100,100',
         'quiet-api-p95: 100000,100000,100000',
         'quiet-hold: 0s',
         'lease-ttl: 3s',

@@ -93,6 +93,42 @@ describe('top rendering', () => {
   });
 });
 
+describe('top: disks, network and temperature', () => {
+  const hostIo = (timeMs: number, diskRead: number, netRx: number): Collection =>
+    collection(timeMs, [
+      ...freq(0, 2e9, 'sysfs'),
+      ...freq(1, 3e9, 'sysfs'),
+      ['system.disk.io', diskRead, { 'system.device': 'sda', 'disk.io.direction': 'read' }],
+      ['system.disk.io', diskRead / 2, { 'system.device': 'nvme0n1', 'disk.io.direction': 'read' }],
+      ['system.disk.io', 1000, { 'system.device': 'sda', 'disk.io.direction': 'write' }],
+      ['system.network.io', netRx, { 'network.interface.name': 'eth0', 'network.io.direction': 'receive' }],
+      ['system.network.io', 5000, { 'network.interface.name': 'eth0', 'network.io.direction': 'transmit' }],
+      ['hw.temperature', 71, { 'hw.id': 'coretemp_coretemp.0_temp1', 'hw.name': 'coretemp Package id 0', 'hw.type': 'temperature' }],
+      ['hw.temperature', 93, { 'hw.id': 'coretemp_coretemp.0_temp3', 'hw.name': 'coretemp Core 1', 'hw.type': 'temperature' }],
+    ]);
+
+  it('rates over all disks and interfaces between frames; the hottest sensor next to the average clock', () => {
+    const model = new TopModel();
+    const first = model.next(hostIo(0, 1_000_000, 2_000_000));
+    expect(first.io).toEqual({ disk: undefined, network: undefined });
+    const frame = model.next(hostIo(2000, 1_000_000 + 2 * 1024 ** 2, 2_000_000 + 4 * 1024 ** 2));
+    expect(frame.io).toEqual({ disk: { read: 1.5 * 1024 ** 2, write: 0 }, network: { receive: 2 * 1024 ** 2, transmit: 0 } });
+    expect(frame.hottest).toEqual({ name: 'coretemp Core 1', celsius: 93 });
+    const screen = renderTopScreen(frame, { columns: 160, rows: 24 }).split('\n');
+    expect(screen[2]).toBe('disk read 1.50 MiB/s write 0 B/s   net rx 2.00 MiB/s tx 0 B/s   clock avg 2.500 GHz, hottest 93.0 °C (coretemp Core 1)');
+    expect(renderTopLines(frame).split('\n')[0]).toContain(' | disk read 1.50 MiB/s write 0 B/s | net rx 2.00 MiB/s tx 0 B/s | clock avg 2.500 GHz, hottest 93.0 °C');
+  });
+
+  it('a counter that falls (a disk removed) gives no rate for that frame; no sensors, no temperature', () => {
+    const model = new TopModel();
+    model.next(hostIo(0, 5_000_000, 1));
+    expect(model.next(hostIo(1000, 1_000, 1)).io.disk).toBeUndefined();
+    const bare = new TopModel().next(sample(0, 2e9));
+    expect(bare.hottest).toBeUndefined();
+    expect(renderTopScreen(bare, { columns: 80, rows: 24 }).split('\n')[2]).toBe('');
+  });
+});
+
 describe('formatters', () => {
   it('format clocks, sizes and CPU lists', () => {
     expect(formatHz(2_596_146_000)).toBe('2.596 GHz');

@@ -10,6 +10,10 @@ export interface MemInfo {
   readonly buffers: number;
   readonly cached: number;
   readonly sReclaimable: number;
+  /** Shmem; undefined on kernels before 2.6.32. */
+  readonly shmem: number | undefined;
+  /** SUnreclaim; undefined on kernels before 2.6.19. */
+  readonly sUnreclaim: number | undefined;
 }
 
 export function parseMeminfo(text: string, file = '/proc/meminfo'): MemInfo {
@@ -27,6 +31,8 @@ export function parseMeminfo(text: string, file = '/proc/meminfo'): MemInfo {
     buffers: required('Buffers'),
     cached: required('Cached'),
     sReclaimable: field(text, 'SReclaimable', file) ?? 0,
+    shmem: field(text, 'Shmem', file),
+    sUnreclaim: field(text, 'SUnreclaim', file),
   };
 }
 

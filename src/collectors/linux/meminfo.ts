@@ -1,4 +1,5 @@
-// Memory collector (/proc/meminfo): system.memory.usage/utilization by state, limit and available.
+// Memory collector (/proc/meminfo): system.memory.usage/utilization by state, limit and available,
+// shared (Shmem) and slab (SReclaimable, SUnreclaim).
 import type { CollectContext, Collector, PointSink } from '../types.js';
 import { parseMeminfo } from './meminfo-parser.js';
 
@@ -6,6 +7,8 @@ const USED = { 'system.memory.state': 'used' } as const;
 const FREE = { 'system.memory.state': 'free' } as const;
 const BUFFERS = { 'system.memory.state': 'buffers' } as const;
 const CACHED = { 'system.memory.state': 'cached' } as const;
+const SLAB_RECLAIMABLE = { 'system.memory.linux.slab.state': 'reclaimable' } as const;
+const SLAB_UNRECLAIMABLE = { 'system.memory.linux.slab.state': 'unreclaimable' } as const;
 
 export class MeminfoCollector implements Collector {
   readonly name = 'memory';
@@ -30,5 +33,10 @@ export class MeminfoCollector implements Collector {
     }
     sink.add('system.memory.limit', m.total);
     if (m.available !== undefined) sink.add('system.memory.linux.available', m.available);
+    if (m.shmem !== undefined) sink.add('system.memory.linux.shared', m.shmem);
+    if (m.sUnreclaim !== undefined) {
+      sink.add('system.memory.linux.slab.usage', m.sReclaimable, SLAB_RECLAIMABLE);
+      sink.add('system.memory.linux.slab.usage', m.sUnreclaim, SLAB_UNRECLAIMABLE);
+    }
   }
 }

@@ -23,6 +23,8 @@ export interface ProcStat {
   readonly cpus: readonly CpuTicks[];
   readonly procsRunning: number | undefined;
   readonly procsBlocked: number | undefined;
+  /** Forks since boot (the "processes" line). */
+  readonly processesCreated: number | undefined;
 }
 
 // Column positions after the "cpuN" label: user nice system idle iowait irq softirq steal guest guest_nice.
@@ -34,6 +36,7 @@ export function parseProcStat(text: string, file = '/proc/stat'): ProcStat {
   const cpus: CpuTicks[] = [];
   let procsRunning: number | undefined;
   let procsBlocked: number | undefined;
+  let processesCreated: number | undefined;
   let start = 0;
   let lineNo = 0;
   while (start < text.length) {
@@ -48,11 +51,12 @@ export function parseProcStat(text: string, file = '/proc/stat'): ProcStat {
     } else if (c0 === 112 /* p */) {
       if (text.startsWith('procs_running ', start)) procsRunning = lineValue(text, start + 14, end, file, lineNo);
       else if (text.startsWith('procs_blocked ', start)) procsBlocked = lineValue(text, start + 14, end, file, lineNo);
+      else if (text.startsWith('processes ', start)) processesCreated = lineValue(text, start + 10, end, file, lineNo);
     }
     start = end + 1;
   }
   if (cpus.length === 0) throw new MalformedSourceError(file, 'no cpuN lines');
-  return { cpus, procsRunning, procsBlocked };
+  return { cpus, procsRunning, procsBlocked, processesCreated };
 }
 
 function parseCpuLine(text: string, pos: number, end: number, file: string, lineNo: number): CpuTicks {

@@ -1,5 +1,5 @@
 // CPU collector (/proc/stat): system.cpu.time, system.cpu.utilization, system.cpu.logical.count and
-// system.processes.count. Also the shared, once-per-collection /proc/stat parse other collectors use.
+// system.processes.count and system.process.created. Also the shared, once-per-collection /proc/stat parse other collectors use.
 import type { CollectContext, Collector, PointSink } from '../types.js';
 import { parseCpuList } from './cpu-list.js';
 import { type CpuWindow, CpuWindowTracker } from './cpu-window.js';
@@ -88,6 +88,7 @@ export class ProcStatCollector implements Collector {
     sink.add('system.cpu.logical.count', onlineCpus(ctx).length);
     if (stat.procsRunning !== undefined) sink.add('system.processes.count', stat.procsRunning, RUNNING);
     if (stat.procsBlocked !== undefined) sink.add('system.processes.count', stat.procsBlocked, BLOCKED);
+    if (stat.processesCreated !== undefined) sink.add('system.process.created', stat.processesCreated);
   }
 
   private attributes(cpu: number): readonly Attrs[] {
