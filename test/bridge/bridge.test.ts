@@ -17,6 +17,7 @@ import { createLogger } from '../../src/log.js';
 import { toProtonRows } from '../../src/bridge/rows.js';
 import { decodeMetricsRequest, decodeRpcStatus, encodeMetricsRequest, METRICS_EXPORT_PATH } from '../../src/otlp/proto.js';
 import { FakeProton, startFakeProton } from '../helpers/fake-proton.js';
+import { deepRequest } from '../helpers/nested-otlp.js';
 import { collectOnce, exportOnce } from '../helpers/sdk-metrics.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -297,6 +298,21 @@ describe('otel-sysmon bridge', () => {
     expect(viaHttp.status).toBe(400);
     expect(bridge.spool.stats().records).toBe(0);
     expect(bridge.counters().receivedRequests).toBe(0);
+    expect(proton.ingests).toHaveLength(0);
+  });
+
+  it('answers INVALID_ARGUMENT / 400 to attribute values nested 10,000 and 100,000 levels deep, writing nothing', async () => {
+    const bridge = await startBridge();
+    for (const levels of [10_000, 100_000]) {
+      const deep = deepRequest(levels);
+      const viaGrpc = await rawGrpcExport(bridge, deep);
+      expect(viaGrpc).toMatchObject({ code: grpcStatus.INVALID_ARGUMENT, details: expect.stringMatching(/attribute value nested deeper than \d+ levels/) });
+      const viaHttp = await postOtlp(bridge, deep);
+      expect(viaHttp.status).toBe(400);
+      expect(decodeRpcStatus(new Uint8Array(await viaHttp.arrayBuffer())).code).toBe(grpcStatus.INVALID_ARGUMENT);
+    }
+    expect(bridge.counters().receivedRequests).toBe(0);
+    expect(bridge.spool.stats().records).toBe(0);
     expect(proton.ingests).toHaveLength(0);
   });
 
