@@ -5,7 +5,7 @@ import { basename } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
 import { ApiClient } from '../api/client.js';
 import { resolveClientToken } from '../api/auth.js';
-import { ID_PATTERN } from '../builds/schemas.js';
+import { ID_EXPECTED, ID_PATTERN } from '../builds/schemas.js';
 import { runWrapped, type WrapResult } from '../builds/wrap-run.js';
 import { WrapReport } from '../builds/wrap-report.js';
 import { ConfigError } from '../config/load.js';
@@ -37,7 +37,7 @@ function sampleInterval(raw: string): number {
 
 function checkId(flag: string, value: string): string {
   if (!ID_PATTERN.test(value)) {
-    throw new ConfigError(`invalid ${flag}=${JSON.stringify(value)}: expected 1 to 128 characters from A-Z a-z 0-9 . _ : -`);
+    throw new ConfigError(`invalid ${flag}=${JSON.stringify(value)}: ${ID_EXPECTED}`);
   }
   return value;
 }
