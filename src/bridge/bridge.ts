@@ -18,6 +18,8 @@ export interface BridgeOptions {
   readonly grpc?: ListenAddress;
   readonly http?: ListenAddress;
   readonly tls?: OtlpTlsOptions;
+  /** Most request-body bytes held at once across all exports (default: twice the 32 MiB body limit). */
+  readonly maxInFlightBytes?: number;
   /** When set, every export must carry `authorization: Bearer <token>`. */
   readonly token?: string;
   readonly proton: ProtonClientOptions;
@@ -41,6 +43,12 @@ export interface BridgeCounters extends SenderStats {
   readonly acceptedPoints: number;
   readonly rejectedPoints: number;
   readonly refusedRequests: number;
+  /** Request-body bytes held now and the most ever held at once (bounded by inFlightLimitBytes). */
+  readonly inFlightBytes: number;
+  readonly inFlightPeakBytes: number;
+  readonly inFlightLimitBytes: number;
+  /** Exports refused (RESOURCE_EXHAUSTED / 429) because their bytes did not fit in flight. */
+  readonly throttledRequests: number;
 }
 
 export interface Bridge {
@@ -89,6 +97,7 @@ export function createBridge(o: BridgeOptions): Bridge {
     grpc: o.grpc,
     http: o.http,
     tls: o.tls,
+    maxInFlightBytes: o.maxInFlightBytes,
     authorize: o.token ? bearerCheck(o.token) : undefined,
     handle: async (exp) => {
       counts.receivedRequests++;
@@ -145,7 +154,10 @@ export function createBridge(o: BridgeOptions): Bridge {
     },
     spool,
     fatal,
-    counters: () => ({ ...counts, ...sender.stats }),
+    counters: () => {
+      const f = server.inFlight();
+      return { ...counts, ...sender.stats, inFlightBytes: f.bytes, inFlightPeakBytes: f.peak, inFlightLimitBytes: f.limit, throttledRequests: f.refused };
+    },
     async start() {
       if (o.createStreams) {
         const ready = prepareStreams();

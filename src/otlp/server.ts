@@ -1,15 +1,17 @@
 // An OTLP metrics receiver: gRPC (MetricsService/Export) and HTTP/protobuf (POST /v1/metrics) on the
 // same handler. Used by the Proton bridge and, wrapped with recording and fault modes, by the tests.
 // Requests are decoded before the handler runs: a malformed body is answered INVALID_ARGUMENT / 400
-// and never reaches the handler.
+// and never reaches the handler. Senders are authorized before their body is read; bodies in memory
+// across all requests stay within one in-flight budget (beyond it: RESOURCE_EXHAUSTED / 429).
 import * as grpc from '@grpc/grpc-js';
 import { createServer as createHttpServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { gunzipSync, inflateSync } from 'node:zlib';
 import type { ListenAddress } from '../config/values.js';
 import { listenOn } from '../util/listen.js';
 import { setOwn } from '../util/own-property.js';
+import { readBody } from './http-body.js';
+import { InFlightBudget } from './in-flight.js';
 import type { PlainRequest } from './plain.js';
 import {
   decodeMetricsRequest,
@@ -74,6 +76,8 @@ export interface OtlpServerOptions {
   readonly tls?: OtlpTlsOptions;
   /** Largest accepted request body (after decompression); default 32 MiB. */
   readonly maxBodyBytes?: number;
+  /** Most request-body bytes held at once across all requests; default twice maxBodyBytes. */
+  readonly maxInFlightBytes?: number;
   /** Checks request headers before decoding; return an error reply to refuse. */
   readonly authorize?: (headers: Readonly<Record<string, string>>) => OtlpReply | undefined;
   readonly handle: (exp: OtlpExport) => OtlpReply | Promise<OtlpReply>;
@@ -83,6 +87,8 @@ export interface OtlpServer {
   /** Actual ports (useful with port 0); undefined for a transport not served. */
   readonly grpcPort: number | undefined;
   readonly httpPort: number | undefined;
+  /** Request-body bytes held now, the most ever held at once, the bound, and requests refused for it. */
+  inFlight(): { bytes: number; peak: number; limit: number; refused: number };
   /** Binds the listeners (again, on the same ports after stop()). */
   start(): Promise<void>;
   /** Closes the listeners and drops open connections and pending calls. */
@@ -90,6 +96,8 @@ export interface OtlpServer {
 }
 
 const DEFAULT_MAX_BODY = 32 * 1024 * 1024;
+/** Seconds a sender refused for want of in-flight budget is asked to wait. */
+const BUSY_RETRY_AFTER_S = 1;
 
 function metadataHeaders(md: grpc.Metadata): Record<string, string> {
   const out: Record<string, string> = {};
@@ -107,14 +115,15 @@ function httpHeaders(req: IncomingMessage): Record<string, string> {
 
 export function createOtlpServer(options: OtlpServerOptions): OtlpServer {
   const maxBody = options.maxBodyBytes ?? DEFAULT_MAX_BODY;
+  const budget = new InFlightBudget(options.maxInFlightBytes ?? 2 * maxBody);
+  const busy = () => otlpError('RESOURCE_EXHAUSTED', `too many request bytes in flight (over ${budget.limit}); retry later`, BUSY_RETRY_AFTER_S);
   let grpcPort = options.grpc?.port;
   let httpPort = options.http?.port;
   let grpcServer: grpc.Server | undefined;
   let httpServer: HttpServer | undefined;
 
+  /** Decodes and handles an authorized request. */
   async function dispatch(exp: Omit<OtlpExport, 'request'>, body: Uint8Array): Promise<OtlpReply> {
-    const refused = options.authorize?.(exp.headers);
-    if (refused) return refused;
     let request: PlainRequest;
     try {
       request = decodeMetricsRequest(body);
@@ -149,7 +158,12 @@ export function createOtlpServer(options: OtlpServerOptions): OtlpServer {
       {
         Export: (call: grpc.ServerUnaryCall<Buffer, Buffer>, callback: grpc.sendUnaryData<Buffer>) => {
           const headers = metadataHeaders(call.metadata);
-          dispatch({ transport: 'grpc', bytes: call.request.length, headers }, call.request).then(
+          // grpc-js has read the message already (bounded by max_receive_message_length); the budget
+          // bounds how many are decoded and handled at once.
+          const hold = budget.hold();
+          const refused = options.authorize?.(headers) ?? (hold.take(call.request.length) ? undefined : (hold.refuse(), busy()));
+          const answer = refused ? Promise.resolve(refused) : dispatch({ transport: 'grpc', bytes: call.request.length, headers }, call.request);
+          answer.finally(() => hold.release()).then(
             (reply) => {
               if (reply.kind === 'hang') return;
               if (reply.kind === 'ok') callback(null, Buffer.from(encodeMetricsResponse({ partialSuccess: reply.partialSuccess })));
@@ -171,7 +185,8 @@ export function createOtlpServer(options: OtlpServerOptions): OtlpServer {
     grpcServer = server;
   }
 
-  function sendHttp(res: ServerResponse, reply: OtlpReply): void {
+  /** `close`: the body was not (fully) read; answer, then close the connection. */
+  function sendHttp(res: ServerResponse, reply: OtlpReply, close = false): void {
     if (reply.kind === 'hang') return;
     if (reply.kind === 'ok') {
       const body = encodeMetricsResponse({ partialSuccess: reply.partialSuccess });
@@ -181,6 +196,7 @@ export function createOtlpServer(options: OtlpServerOptions): OtlpServer {
     }
     const body = encodeRpcStatus(reply.grpcCode, reply.message);
     const headers: Record<string, string | number> = { 'content-type': 'application/x-protobuf', 'content-length': body.length };
+    if (close) headers.connection = 'close';
     if (reply.retryAfterSeconds !== undefined) headers['retry-after'] = Math.max(0, Math.ceil(reply.retryAfterSeconds));
     res.writeHead(reply.httpStatus, headers);
     res.end(body);
@@ -191,32 +207,6 @@ export function createOtlpServer(options: OtlpServerOptions): OtlpServer {
     res.end(`${message}\n`);
   }
 
-  function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
-    return new Promise((resolve, reject) => {
-      const chunks: Buffer[] = [];
-      let size = 0;
-      req.on('data', (chunk: Buffer) => {
-        size += chunk.length;
-        if (size > maxBody) {
-          resolve(undefined);
-          req.destroy();
-          return;
-        }
-        chunks.push(chunk);
-      });
-      req.on('end', () => resolve(Buffer.concat(chunks, size)));
-      req.on('error', reject);
-    });
-  }
-
-  function decompress(body: Buffer, encoding: string | undefined): Buffer {
-    const opts = { maxOutputLength: maxBody };
-    if (!encoding || encoding === 'identity') return body;
-    if (encoding === 'gzip') return gunzipSync(body, opts);
-    if (encoding === 'deflate') return inflateSync(body, opts);
-    throw new Error(`unsupported content-encoding ${encoding}`);
-  }
-
   async function onHttp(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = (req.url ?? '').split('?')[0];
     if (path !== '/v1/metrics') return plainError(res, 404, `not found: ${path} (OTLP metrics are posted to /v1/metrics)`);
@@ -225,16 +215,25 @@ export function createOtlpServer(options: OtlpServerOptions): OtlpServer {
     if (type !== 'application/x-protobuf') {
       return plainError(res, 415, `unsupported content-type ${JSON.stringify(type)}: expected application/x-protobuf`);
     }
-    const raw = await readBody(req);
-    if (raw === undefined) return plainError(res, 413, `request body larger than ${maxBody} bytes`, { connection: 'close' });
-    let body: Buffer;
+    const headers = httpHeaders(req);
+    const refused = options.authorize?.(headers);
+    if (refused) return sendHttp(res, refused, true);
+    const hold = budget.hold();
     try {
-      body = decompress(raw, req.headers['content-encoding']?.toLowerCase());
-    } catch (err) {
-      return sendHttp(res, otlpError('INVALID_ARGUMENT', `cannot decompress body: ${(err as Error).message}`));
+      const read = await readBody(req, maxBody, hold);
+      switch (read.kind) {
+        case 'too-large':
+          return plainError(res, 413, `request body larger than ${maxBody} bytes`, { connection: 'close' });
+        case 'busy':
+          hold.refuse();
+          return sendHttp(res, busy(), true);
+        case 'bad-encoding':
+          return sendHttp(res, otlpError('INVALID_ARGUMENT', read.message), true);
+      }
+      sendHttp(res, await dispatch({ transport: 'http', bytes: read.body.length, headers }, read.body));
+    } finally {
+      hold.release();
     }
-    const reply = await dispatch({ transport: 'http', bytes: body.length, headers: httpHeaders(req) }, body);
-    sendHttp(res, reply);
   }
 
   async function startHttp(address: ListenAddress): Promise<void> {
@@ -264,6 +263,7 @@ export function createOtlpServer(options: OtlpServerOptions): OtlpServer {
     get httpPort() {
       return options.http ? httpPort : undefined;
     },
+    inFlight: () => ({ bytes: budget.bytes, peak: budget.peak, limit: budget.limit, refused: budget.refused }),
     async start() {
       if (options.grpc && !grpcServer) await startGrpc(options.grpc);
       if (options.http && !httpServer) await startHttp(options.http);
