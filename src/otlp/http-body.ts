@@ -15,36 +15,56 @@ export type BodyResult =
   /** Unsupported or corrupt content encoding (400). */
   | { readonly kind: 'bad-encoding'; readonly message: string };
 
+/**
+ * glibc raises its mmap threshold (and its trim threshold to twice that) whenever it frees an mmapped
+ * block of up to 32 MiB: after one 31 MB body, freed memory stays in the heap for good. Large bodies are
+ * therefore allocated above that size (pages never written cost no RSS) and go back to the system on free.
+ */
+const MMAP_DYNAMIC_MAX = 32 * 1024 * 1024;
+const LARGE_BODY = 1024 * 1024;
+
+function bodyBuffer(n: number): Buffer {
+  return n < LARGE_BODY ? Buffer.allocUnsafe(n) : Buffer.allocUnsafe(Math.max(n, MMAP_DYNAMIC_MAX + 4096)).subarray(0, n);
+}
+
 /** The declared Content-Length, or undefined when absent (chunked) or unreadable. */
 function declaredLength(req: IncomingMessage): number | undefined {
   const raw = req.headers['content-length'];
   return raw !== undefined && /^\d+$/.test(raw) ? Number(raw) : undefined;
 }
 
+// Output in 1 MiB pieces: a few large blocks the allocator returns on free, not thousands of 16 KiB ones
+// that stay in its heap.
+const ZLIB_OPTIONS = { chunkSize: 1024 * 1024 };
+
 function inflater(encoding: string): Gunzip | Inflate | undefined | 'unsupported' {
   if (encoding === '' || encoding === 'identity') return undefined;
-  if (encoding === 'gzip') return createGunzip();
-  if (encoding === 'deflate') return createInflate();
+  if (encoding === 'gzip') return createGunzip(ZLIB_OPTIONS);
+  if (encoding === 'deflate') return createInflate(ZLIB_OPTIONS);
   return 'unsupported';
 }
 
-/** Collects chunks into one buffer, taking budget for every byte and refusing beyond maxBytes. */
+/**
+ * Collects chunks into one buffer, taking budget for every byte and refusing beyond maxBytes. Past 1 MiB
+ * the chunks are copied into one buffer of the largest allowed size (only the pages written cost memory),
+ * so a large body is never held twice, as chunks and joined.
+ */
 class Collector {
-  private readonly chunks: Buffer[] = [];
+  private chunks: Buffer[] = [];
   private size = 0;
-  private readonly fixed: Buffer | undefined;
+  private target: Buffer | undefined;
   failure: 'too-large' | 'busy' | undefined;
 
   constructor(
     private readonly hold: BudgetHold,
     private readonly maxBytes: number,
-    /** Known final size (identity body with Content-Length): filled in place, taken up front. */
-    known?: number,
+    /** Known final size (identity body with Content-Length): taken up front, filled in place. */
+    private readonly known?: number,
   ) {
     if (known !== undefined) {
       if (known > maxBytes) this.failure = 'too-large';
       else if (!hold.take(known)) this.failure = 'busy';
-      else this.fixed = Buffer.allocUnsafe(known);
+      else this.target = bodyBuffer(known);
     }
   }
 
@@ -52,30 +72,30 @@ class Collector {
   add(chunk: Buffer): boolean {
     if (this.failure) return false;
     if (this.size + chunk.length > this.maxBytes) this.failure = 'too-large';
-    else if (this.fixed) {
-      chunk.copy(this.fixed, this.size);
-      this.size += chunk.length;
-      return true;
-    } else if (!this.hold.take(chunk.length)) this.failure = 'busy';
+    else if (this.known === undefined && !this.hold.take(chunk.length)) this.failure = 'busy';
+    if (this.failure) {
+      this.chunks = [];
+      this.target = undefined;
+      return false;
+    }
+    if (this.target) chunk.copy(this.target, this.size);
     else {
       this.chunks.push(chunk);
-      this.size += chunk.length;
-      return true;
+      if (this.size + chunk.length >= LARGE_BODY) {
+        this.target = bodyBuffer(this.maxBytes);
+        let at = 0;
+        for (const c of this.chunks) at += c.copy(this.target, at);
+        this.chunks = [];
+      }
     }
-    this.chunks.length = 0;
-    return false;
+    this.size += chunk.length;
+    return true;
   }
 
   result(): BodyResult {
     if (this.failure) return { kind: this.failure };
-    if (this.fixed) return { kind: 'ok', body: this.size === this.fixed.length ? this.fixed : this.fixed.subarray(0, this.size) };
-    if (this.chunks.length === 1) return { kind: 'ok', body: this.chunks[0] };
-    // The joined copy is held too until the chunks are gone.
-    if (!this.hold.take(this.size)) return { kind: 'busy' };
-    const body = Buffer.concat(this.chunks, this.size);
-    this.chunks.length = 0;
-    this.hold.give(this.size);
-    return { kind: 'ok', body };
+    if (this.target) return { kind: 'ok', body: this.target.subarray(0, this.size) };
+    return { kind: 'ok', body: this.chunks.length === 1 ? this.chunks[0] : Buffer.concat(this.chunks, this.size) };
   }
 }
 

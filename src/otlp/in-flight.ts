@@ -27,11 +27,13 @@ export class InFlightBudget {
   /** A holder for one request's bytes; release() gives them all back. */
   hold(): BudgetHold {
     let held = 0;
+    let taken = 0;
     return {
       take: (n) => {
         if (this.used + n > this.limit) return false;
         this.used += n;
         held += n;
+        taken += n;
         if (this.used > this.high) this.high = this.used;
         return true;
       },
@@ -46,6 +48,7 @@ export class InFlightBudget {
       release: () => {
         this.used -= held;
         held = 0;
+        return taken;
       },
     };
   }
@@ -58,6 +61,6 @@ export interface BudgetHold {
   give(n: number): void;
   /** Counts this request as refused for want of budget. */
   refuse(): void;
-  /** Gives back everything still held. */
-  release(): void;
+  /** Gives back everything still held; returns every byte taken over the hold's life. */
+  release(): number;
 }

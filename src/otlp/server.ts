@@ -9,6 +9,7 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { ListenAddress } from '../config/values.js';
 import { listenOn } from '../util/listen.js';
+import { GarbageNudge } from '../util/garbage-nudge.js';
 import { setOwn } from '../util/own-property.js';
 import { readBody } from './http-body.js';
 import { InFlightBudget } from './in-flight.js';
@@ -96,6 +97,8 @@ export interface OtlpServer {
 }
 
 const DEFAULT_MAX_BODY = 32 * 1024 * 1024;
+/** How long a connection whose body was left unread stays open after the answer. */
+const LINGER_MS = 5000;
 /** Seconds a sender refused for want of in-flight budget is asked to wait. */
 const BUSY_RETRY_AFTER_S = 1;
 
@@ -116,6 +119,8 @@ function httpHeaders(req: IncomingMessage): Record<string, string> {
 export function createOtlpServer(options: OtlpServerOptions): OtlpServer {
   const maxBody = options.maxBodyBytes ?? DEFAULT_MAX_BODY;
   const budget = new InFlightBudget(options.maxInFlightBytes ?? 2 * maxBody);
+  // Bodies answered are garbage: have them collected soon after a few megabytes went by.
+  const nudge = new GarbageNudge(8 * 1024 * 1024);
   const busy = () => otlpError('RESOURCE_EXHAUSTED', `too many request bytes in flight (over ${budget.limit}); retry later`, BUSY_RETRY_AFTER_S);
   let grpcPort = options.grpc?.port;
   let httpPort = options.http?.port;
@@ -163,7 +168,7 @@ export function createOtlpServer(options: OtlpServerOptions): OtlpServer {
           const hold = budget.hold();
           const refused = options.authorize?.(headers) ?? (hold.take(call.request.length) ? undefined : (hold.refuse(), busy()));
           const answer = refused ? Promise.resolve(refused) : dispatch({ transport: 'grpc', bytes: call.request.length, headers }, call.request);
-          answer.finally(() => hold.release()).then(
+          answer.finally(() => nudge.let(hold.release())).then(
             (reply) => {
               if (reply.kind === 'hang') return;
               if (reply.kind === 'ok') callback(null, Buffer.from(encodeMetricsResponse({ partialSuccess: reply.partialSuccess })));
@@ -185,8 +190,7 @@ export function createOtlpServer(options: OtlpServerOptions): OtlpServer {
     grpcServer = server;
   }
 
-  /** `close`: the body was not (fully) read; answer, then close the connection. */
-  function sendHttp(res: ServerResponse, reply: OtlpReply, close = false): void {
+  function sendHttp(res: ServerResponse, reply: OtlpReply): void {
     if (reply.kind === 'hang') return;
     if (reply.kind === 'ok') {
       const body = encodeMetricsResponse({ partialSuccess: reply.partialSuccess });
@@ -196,7 +200,6 @@ export function createOtlpServer(options: OtlpServerOptions): OtlpServer {
     }
     const body = encodeRpcStatus(reply.grpcCode, reply.message);
     const headers: Record<string, string | number> = { 'content-type': 'application/x-protobuf', 'content-length': body.length };
-    if (close) headers.connection = 'close';
     if (reply.retryAfterSeconds !== undefined) headers['retry-after'] = Math.max(0, Math.ceil(reply.retryAfterSeconds));
     res.writeHead(reply.httpStatus, headers);
     res.end(body);
@@ -205,6 +208,26 @@ export function createOtlpServer(options: OtlpServerOptions): OtlpServer {
   function plainError(res: ServerResponse, status: number, message: string, extra: Record<string, string> = {}): void {
     res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', ...extra });
     res.end(`${message}\n`);
+  }
+
+  /**
+   * Answers a request whose body was not (fully) read, then stops reading and closes: the answer goes out
+   * with `Connection: close` and a FIN after it, and what the sender still writes stays unread. The socket
+   * is destroyed only LINGER_MS later: destroying it at once (Node's destroySoon) would make the kernel
+   * reset the connection over the unread bytes, and a sender still writing would lose the answer.
+   */
+  function answerUnread(req: IncomingMessage, res: ServerResponse, answer: () => void): void {
+    const socket = req.socket;
+    // Node ends instead of destroying a closing connection whose socket has no destroySoon.
+    Object.defineProperty(socket, 'destroySoon', { value: undefined, configurable: true });
+    res.once('finish', () => {
+      socket.pause();
+      const cutOff = setTimeout(() => socket.destroy(), LINGER_MS);
+      cutOff.unref();
+      socket.once('close', () => clearTimeout(cutOff));
+    });
+    res.setHeader('connection', 'close');
+    answer();
   }
 
   async function onHttp(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -217,22 +240,22 @@ export function createOtlpServer(options: OtlpServerOptions): OtlpServer {
     }
     const headers = httpHeaders(req);
     const refused = options.authorize?.(headers);
-    if (refused) return sendHttp(res, refused, true);
+    if (refused) return answerUnread(req, res, () => sendHttp(res, refused));
     const hold = budget.hold();
     try {
       const read = await readBody(req, maxBody, hold);
       switch (read.kind) {
         case 'too-large':
-          return plainError(res, 413, `request body larger than ${maxBody} bytes`, { connection: 'close' });
+          return answerUnread(req, res, () => plainError(res, 413, `request body larger than ${maxBody} bytes`));
         case 'busy':
           hold.refuse();
-          return sendHttp(res, busy(), true);
+          return answerUnread(req, res, () => sendHttp(res, busy()));
         case 'bad-encoding':
-          return sendHttp(res, otlpError('INVALID_ARGUMENT', read.message), true);
+          return answerUnread(req, res, () => sendHttp(res, otlpError('INVALID_ARGUMENT', read.message)));
       }
       sendHttp(res, await dispatch({ transport: 'http', bytes: read.body.length, headers }, read.body));
     } finally {
-      hold.release();
+      nudge.let(hold.release());
     }
   }
 
