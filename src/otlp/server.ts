@@ -166,7 +166,13 @@ export function createOtlpServer(options: OtlpServerOptions): OtlpServer {
           // grpc-js has read the message already (bounded by max_receive_message_length); the budget
           // bounds how many are decoded and handled at once.
           const hold = budget.hold();
-          const refused = options.authorize?.(headers) ?? (hold.take(call.request.length) ? undefined : (hold.refuse(), busy()));
+          const admit = (): OtlpReply | undefined => {
+            const refused = options.authorize?.(headers);
+            if (refused || hold.take(call.request.length)) return refused;
+            hold.refuse();
+            return busy();
+          };
+          const refused = admit();
           const answer = refused ? Promise.resolve(refused) : dispatch({ transport: 'grpc', bytes: call.request.length, headers }, call.request);
           answer.finally(() => nudge.let(hold.release())).then(
             (reply) => {
