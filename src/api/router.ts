@@ -112,7 +112,7 @@ export class Router {
   constructor(private readonly options: RouterOptions) {
     this.now = options.now ?? Date.now;
     this.authorized = bearerAuthorizer(options.token);
-    this.storeWrites = new StoreWriteCondition(options.log, 'store', this.now);
+    this.storeWrites = new StoreWriteCondition(options.log, 'store', 'API writes are refused (507) until it can; collection and export go on', this.now);
   }
 
   route(method: string, pattern: string, handler: Handler, options: RouteOptions = {}): void {

@@ -6,6 +6,7 @@ import { timingSafeEqual } from 'node:crypto';
 import type { ListenAddress } from '../config/values.js';
 import type { Logger } from '../log.js';
 import { createOtlpServer, type OtlpReply, type OtlpServer, type OtlpTlsOptions, otlpError } from '../otlp/server.js';
+import { StoreWriteCondition } from '../store/write-condition.js';
 import { Breaker } from '../telemetry/delivery-breaker.js';
 import { ExportBatcher } from './batcher.js';
 import { createStreams } from './ddl.js';
@@ -92,6 +93,7 @@ export function createBridge(o: BridgeOptions): Bridge {
   const fatal = new Promise<never>((_resolve, reject) => (fail = reject));
   fatal.catch(() => {});
   let stopping = false;
+  const spoolWrites = new StoreWriteCondition(log, 'bridge spool', 'exports Proton cannot take now are refused (UNAVAILABLE) until it can');
 
   const server: OtlpServer = createOtlpServer({
     grpc: o.grpc,
@@ -108,11 +110,16 @@ export function createBridge(o: BridgeOptions): Bridge {
         } catch (err) {
           counts.refusedRequests++;
           const full = err instanceof SpoolFullError;
-          log.warn(full ? 'spool full: asking the sender to retry' : 'cannot spool rows: asking the sender to retry', {
-            reason: (err as Error).message,
-          });
+          // A disk that cannot take the rows is logged once (and its recovery once), not per export.
+          if (full || !spoolWrites.failed(err)) {
+            log.warn(full ? 'spool full: asking the sender to retry' : 'cannot spool rows: asking the sender to retry', {
+              reason: (err as Error).message,
+            });
+          }
           return otlpError('UNAVAILABLE', `otel-sysmon bridge cannot take more data now: ${(err as Error).message}`, 5);
         }
+        // Taken (by Proton or the spool): the bridge accepts exports again.
+        spoolWrites.succeeded();
       }
       counts.acceptedPoints += converted.acceptedCount;
       counts.rejectedPoints += converted.rejectedCount;

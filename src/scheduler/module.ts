@@ -88,7 +88,7 @@ export function createSchedulerModule(deps: SchedulerModuleDeps): SchedulerModul
       const log = ctx.log;
       const db = deps.store.db;
       const m = new QuietMonitor(thresholdsFromConfig(config), config.quietHold);
-      const writes = new StoreWriteCondition(log, 'lease store');
+      const writes = new StoreWriteCondition(log, 'lease store', 'lease events are not recorded until it can; scheduling goes on');
       const repo = new LeaseRepo(
         db,
         (err) => {

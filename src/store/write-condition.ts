@@ -24,6 +24,8 @@ export class StoreWriteCondition {
     private readonly log: Logger,
     /** What writes, as the log lines name it ("store", "lease store"). */
     private readonly what: string,
+    /** What happens meanwhile, for the log line. */
+    private readonly meanwhile: string,
     private readonly now: () => number = Date.now,
   ) {}
 
@@ -38,7 +40,7 @@ export class StoreWriteCondition {
     if (!kind) return undefined;
     if (this.since === undefined) {
       this.since = this.now();
-      this.log.error(`${this.what} cannot write (${kind === 'full' ? 'no space left' : 'I/O error'}): writes are refused until it can; collection and export go on`, {
+      this.log.error(`${this.what} cannot write (${kind === 'full' ? 'no space left' : 'I/O error'}): ${this.meanwhile}`, {
         error: (err as Error).message,
       });
     }

@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type Bridge, type BridgeOptions, createBridge } from '../../src/bridge/bridge.js';
 import { type BridgeSpool, SqliteBridgeSpool } from '../../src/bridge/spool.js';
+import { openStore, storePath } from '../../src/store/store.js';
 import { STREAMS } from '../../src/bridge/streams.js';
 import { createLogger } from '../../src/log.js';
 import { toProtonRows } from '../../src/bridge/rows.js';
@@ -288,6 +289,25 @@ describe('otel-sysmon bridge', () => {
     const viaGrpc = await rawGrpcExport(bridge, Buffer.from(body));
     expect(viaGrpc.code).toBe(grpcStatus.UNAVAILABLE);
     expect(bridge.counters()).toMatchObject({ receivedRequests: 3, refusedRequests: 2 });
+  });
+
+  it('says once that the spool cannot write (a full disk), answers UNAVAILABLE, and takes exports again once there is room', async () => {
+    const db = openStore(storePath(dir));
+    const bridge = await startBridge({ spool: new SqliteBridgeSpool(db, 10_000_000) });
+    await waitFor(() => proton.queries.length === 3, { what: 'DDL' });
+    await proton.stop();
+    // SQLite's page cap makes the store full for real (SQLITE_FULL), as a full disk would.
+    db.pragma(`max_page_count = ${db.pragma('page_count', { simple: true }) as number}`);
+    const body = ProtobufMetricsSerializer.serializeRequest(known)!;
+    const statuses: number[] = [];
+    for (let i = 0; i < 40; i++) statuses.push((await postOtlp(bridge, body)).status);
+    expect(statuses.slice(-10)).toEqual(Array(10).fill(503));
+    expect(statuses.every((s) => s === 200 || s === 503)).toBe(true);
+    expect(logs.filter((l) => l.includes('bridge spool cannot write (no space left)'))).toHaveLength(1);
+    expect(logs.filter((l) => l.includes('cannot spool rows'))).toEqual([]);
+    db.pragma('max_page_count = 1073741823');
+    expect((await postOtlp(bridge, body)).status).toBe(200);
+    expect(logs.filter((l) => l.includes('bridge spool writes again'))).toHaveLength(1);
   });
 
   it('answers INVALID_ARGUMENT for a payload that is not OTLP and writes nothing', async () => {
