@@ -1,6 +1,5 @@
 // The long-running agent: a collection loop on a fixed cadence, the MeterProvider with its readers
 // (OTLP push, Prometheus pull, console), and the optional modules (API, builds, scheduler...).
-import { mkdirSync } from 'node:fs';
 import type { Histogram } from '@opentelemetry/api';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { MeterProvider, type MetricReader, type PushMetricExporter } from '@opentelemetry/sdk-metrics';
@@ -8,6 +7,7 @@ import { type MetricName, SCHEMA_URL } from '../catalogue.js';
 import { CollectionSink, HostCollection } from '../collectors/collect.js';
 import { hostCollectionFor, resolveHostPaths } from '../collectors/index.js';
 import type { Collection, Collector, Point } from '../collectors/types.js';
+import { prepareDataDir } from '../config/data-dir.js';
 import type { LoadedConfig } from '../config/load.js';
 import type { Logger } from '../log.js';
 import { ConsoleTableExporter } from '../telemetry/console-exporter.js';
@@ -65,11 +65,7 @@ export class Agent implements AgentContext {
     this.log = options.log;
     this.modules = options.modules ?? [];
     this.dataDir = this.config.dataDir;
-    try {
-      mkdirSync(this.dataDir, { recursive: true, mode: 0o700 });
-    } catch (err) {
-      throw new Error(`cannot create data directory ${this.dataDir}: ${(err as NodeJS.ErrnoException).code} (set --data-dir)`);
-    }
+    prepareDataDir(this.dataDir);
     this.resource = detectResource({
       serviceName: this.config.serviceName,
       rootfs: this.config.rootfs,

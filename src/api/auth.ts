@@ -4,6 +4,7 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { join } from 'node:path';
+import { dataDirError } from '../config/data-dir.js';
 import { ConfigError } from '../config/load.js';
 
 export const TOKEN_FILE = 'api-token';
@@ -56,7 +57,7 @@ export function resolveServerToken(config: TokenSettings, env: NodeJS.ProcessEnv
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') {
       if (err instanceof ConfigError) throw err;
-      throw new ConfigError(`cannot read API token ${file}: ${(err as NodeJS.ErrnoException).code}`);
+      throw dataDirError(config.dataDir, `cannot read its API token ${TOKEN_FILE}`, err);
     }
   }
   const token = randomBytes(32).toString('base64url');

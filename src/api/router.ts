@@ -12,7 +12,8 @@
 // - A request body must be JSON (Content-Type application/json, else 415), at most 64 KiB (413),
 //   and parse (400, field "body"); req.body is undefined when the request has no body.
 // - Handlers throw ApiError for 4xx answers; a thrown zod error becomes 400 naming the field. Any
-//   other exception is a bug: it is logged and answered 500 with no detail.
+//   store that cannot write (full disk: 507, I/O error: 503, with Retry-After) is logged once, and its
+//   recovery once. Any other exception is a bug: it is logged and answered 500 with no detail.
 // - Every answer, including errors, is JSON; errors are {"error": "<message>", "field": "<name>"}.
 // - requestStats() reports the recent error rates and latency p95 (scheduler quiet assessment).
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
@@ -20,6 +21,7 @@ import { performance } from 'node:perf_hooks';
 import { z } from 'zod';
 import type { Logger } from '../log.js';
 import { bearerAuthorizer } from './auth.js';
+import { STORE_RETRY_AFTER_S, StoreWriteCondition } from '../store/write-condition.js';
 import { RequestStats } from './request-stats.js';
 
 export const MAX_BODY_BYTES = 64 * 1024;
@@ -105,10 +107,12 @@ export class Router {
   private readonly unmeasured = new WeakSet<ServerResponse>();
   private readonly now: () => number;
   private readonly authorized: (header: string | undefined) => boolean;
+  private readonly storeWrites: StoreWriteCondition;
 
   constructor(private readonly options: RouterOptions) {
     this.now = options.now ?? Date.now;
     this.authorized = bearerAuthorizer(options.token);
+    this.storeWrites = new StoreWriteCondition(options.log, 'store', 'API writes are refused (507) until it can; collection and export go on', this.now);
   }
 
   route(method: string, pattern: string, handler: Handler, options: RouteOptions = {}): void {
@@ -184,6 +188,7 @@ export class Router {
       body,
       receivedMs,
     });
+    if (method !== 'GET' && method !== 'HEAD' && answer.status < 300) this.storeWrites.succeeded();
     send(res, answer.status, answer.body, answer.headers);
   }
 
@@ -206,6 +211,13 @@ export class Router {
     }
     if ((err as { code?: string }).code === 'SQLITE_BUSY') {
       send(res, 503, { error: 'store busy, retry' }, { 'Retry-After': '1' });
+      return;
+    }
+    const failure = this.storeWrites.failed(err);
+    if (failure) {
+      const retry = { 'Retry-After': String(STORE_RETRY_AFTER_S) };
+      if (failure === 'full') send(res, 507, { error: 'store full: no space left for the data directory; nothing was written, retry later', field: 'store' }, retry);
+      else send(res, 503, { error: 'store cannot write (I/O error); nothing was written, retry later', field: 'store' }, retry);
       return;
     }
     this.options.log.error('API handler failed', { error: (err as Error).message });

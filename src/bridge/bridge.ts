@@ -6,6 +6,7 @@ import { timingSafeEqual } from 'node:crypto';
 import type { ListenAddress } from '../config/values.js';
 import type { Logger } from '../log.js';
 import { createOtlpServer, type OtlpReply, type OtlpServer, type OtlpTlsOptions, otlpError } from '../otlp/server.js';
+import { StoreWriteCondition } from '../store/write-condition.js';
 import { Breaker } from '../telemetry/delivery-breaker.js';
 import { ExportBatcher } from './batcher.js';
 import { createStreams } from './ddl.js';
@@ -18,6 +19,8 @@ export interface BridgeOptions {
   readonly grpc?: ListenAddress;
   readonly http?: ListenAddress;
   readonly tls?: OtlpTlsOptions;
+  /** Most request-body bytes held at once across all exports (default: twice the 32 MiB body limit). */
+  readonly maxInFlightBytes?: number;
   /** When set, every export must carry `authorization: Bearer <token>`. */
   readonly token?: string;
   readonly proton: ProtonClientOptions;
@@ -41,6 +44,12 @@ export interface BridgeCounters extends SenderStats {
   readonly acceptedPoints: number;
   readonly rejectedPoints: number;
   readonly refusedRequests: number;
+  /** Request-body bytes held now and the most ever held at once (bounded by inFlightLimitBytes). */
+  readonly inFlightBytes: number;
+  readonly inFlightPeakBytes: number;
+  readonly inFlightLimitBytes: number;
+  /** Exports refused (RESOURCE_EXHAUSTED / 429) because their bytes did not fit in flight. */
+  readonly throttledRequests: number;
 }
 
 export interface Bridge {
@@ -84,11 +93,13 @@ export function createBridge(o: BridgeOptions): Bridge {
   const fatal = new Promise<never>((_resolve, reject) => (fail = reject));
   fatal.catch(() => {});
   let stopping = false;
+  const spoolWrites = new StoreWriteCondition(log, 'bridge spool', 'exports Proton cannot take now are refused (UNAVAILABLE) until it can');
 
   const server: OtlpServer = createOtlpServer({
     grpc: o.grpc,
     http: o.http,
     tls: o.tls,
+    maxInFlightBytes: o.maxInFlightBytes,
     authorize: o.token ? bearerCheck(o.token) : undefined,
     handle: async (exp) => {
       counts.receivedRequests++;
@@ -99,11 +110,16 @@ export function createBridge(o: BridgeOptions): Bridge {
         } catch (err) {
           counts.refusedRequests++;
           const full = err instanceof SpoolFullError;
-          log.warn(full ? 'spool full: asking the sender to retry' : 'cannot spool rows: asking the sender to retry', {
-            reason: (err as Error).message,
-          });
+          // A disk that cannot take the rows is logged once (and its recovery once), not per export.
+          if (full || !spoolWrites.failed(err)) {
+            log.warn(full ? 'spool full: asking the sender to retry' : 'cannot spool rows: asking the sender to retry', {
+              reason: (err as Error).message,
+            });
+          }
           return otlpError('UNAVAILABLE', `otel-sysmon bridge cannot take more data now: ${(err as Error).message}`, 5);
         }
+        // Taken (by Proton or the spool): the bridge accepts exports again.
+        spoolWrites.succeeded();
       }
       counts.acceptedPoints += converted.acceptedCount;
       counts.rejectedPoints += converted.rejectedCount;
@@ -145,7 +161,10 @@ export function createBridge(o: BridgeOptions): Bridge {
     },
     spool,
     fatal,
-    counters: () => ({ ...counts, ...sender.stats }),
+    counters: () => {
+      const f = server.inFlight();
+      return { ...counts, ...sender.stats, inFlightBytes: f.bytes, inFlightPeakBytes: f.peak, inFlightLimitBytes: f.limit, throttledRequests: f.refused };
+    },
     async start() {
       if (o.createStreams) {
         const ready = prepareStreams();

@@ -6,6 +6,7 @@ import type { Options } from 'yargs';
 import { ConfigError } from '../config/load.js';
 import {
   type ListenAddress,
+  durationWithin,
   parseBoolean,
   parseDuration,
   parseInteger,
@@ -182,7 +183,7 @@ export function resolveBridgeConfig(
   const protonCa = readPem('proton-ca');
   const createStreams = parse('create-streams', parseBoolean) ?? false;
   const batchRows = parse('batch-rows', (s) => parseInteger(s, 1, 1_000_000))!;
-  const batchDelayMs = parse('batch-delay', parseDuration)!;
+  const batchDelayMs = parse('batch-delay', (s) => durationWithin(parseDuration(s), 0))!;
   const token = readSecretFile('token-file') ?? (env.SYSMON_BRIDGE_TOKEN || undefined);
   const cert = readPem('tls-cert');
   const key = readPem('tls-key');

@@ -3,13 +3,18 @@
 import { z } from 'zod';
 import { FINISHED_STATUSES } from '../store/builds.js';
 
-export const ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
+/**
+ * Ids appear as one path segment (/api/builds/:id, /api/scheduler/lease/:id): a segment of only dots is
+ * a path step that URL normalisation removes, so such an id could never be reached again.
+ */
+export const ID_PATTERN = /^(?!\.+$)[A-Za-z0-9._:-]{1,128}$/;
+export const ID_EXPECTED = 'expected 1 to 128 characters from A-Z a-z 0-9 . _ : -, not only dots';
 export const MAX_CPU_PERCENT = 102_400;
 export const MAX_MEMORY_MB = 16_777_216;
 /** Snapshot timestamps further than this from the agent's clock are refused. */
 export const TIMESTAMP_SKEW_MS = 24 * 3_600_000;
 
-export const BuildId = z.string().regex(ID_PATTERN, 'expected 1 to 128 characters from A-Z a-z 0-9 . _ : -');
+export const BuildId = z.string().regex(ID_PATTERN, ID_EXPECTED);
 
 export const CreateBuildBody = z.object({
   id: BuildId.optional(),

@@ -1,9 +1,9 @@
 // `otel-sysmon bridge`: receives OTLP metrics from a Collector (gRPC and HTTP/protobuf) and writes them
 // into Timeplus Proton streams through its ingest REST API, spooling durably while Proton is away.
-import { mkdirSync } from 'node:fs';
 import type { Argv, CommandModule } from 'yargs';
 import { createBridge } from '../bridge/bridge.js';
 import { bridgeYargsOptions, resolveBridgeConfig } from '../bridge/config.js';
+import { prepareDataDir } from '../config/data-dir.js';
 import type { OptionGroup } from '../config/options.js';
 import { commandContext, handle, withOptions } from './options.js';
 
@@ -20,7 +20,7 @@ export const bridgeCommand: CommandModule = {
     const bc = resolveBridgeConfig(argv);
     log.redact(bc.protonPassword);
     log.redact(bc.token);
-    mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+    prepareDataDir(config.dataDir);
     const bridge = createBridge({
       grpc: bc.grpc,
       http: bc.http,

@@ -4,7 +4,7 @@ import type { Argv, CommandModule } from 'yargs';
 import { resolveClientToken } from '../api/auth.js';
 import { AgentRequestError, AgentUnreachableError, ApiClient } from '../api/client.js';
 import { ConfigError } from '../config/load.js';
-import { parseDuration, ValueError } from '../config/values.js';
+import { durationWithin, parseDuration, ValueError } from '../config/values.js';
 import { EXIT_NO_LEASE, EXIT_REVOKED, EXIT_UNREACHABLE, runLease } from '../scheduler/lease-run.js';
 import { HeavyLeaseRequest, type HeavyLeaseRequestBody } from '../scheduler/schemas.js';
 import { formatStatus, type StatusAnswer } from '../scheduler/status-format.js';
@@ -25,7 +25,7 @@ interface RunArgs {
 
 function durationFlag(flag: string, raw: string): number {
   try {
-    return parseDuration(raw);
+    return durationWithin(parseDuration(raw), 0);
   } catch (err) {
     if (err instanceof ValueError) throw new ConfigError(`invalid ${flag}=${JSON.stringify(raw)}: expected ${err.expected}`);
     throw err;

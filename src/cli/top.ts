@@ -5,7 +5,7 @@ import type { Argv, CommandModule } from 'yargs';
 import { hostCollectionFor } from '../collectors/index.js';
 import { ConfigError } from '../config/load.js';
 import type { OptionGroup } from '../config/options.js';
-import { parseInteger, parseMillisOrDuration, ValueError } from '../config/values.js';
+import { durationWithin, parseInteger, parseMillisOrDuration, ValueError } from '../config/values.js';
 import { TopModel } from '../ui/top-model.js';
 import { renderTopLines, renderTopScreen } from '../ui/top-render.js';
 import { commandContext, handle, withOptions } from './options.js';
@@ -49,9 +49,7 @@ export const topCommand: CommandModule<object, TopArgs> = {
     ) as unknown as Argv<TopArgs>,
   handler: handle(async (argv: TopArgs) => {
     const refreshMs = parseOption('refresh', argv.refresh, (raw) => {
-      const ms = parseMillisOrDuration(raw);
-      if (ms < 100) throw new ValueError('a duration of at least 100ms');
-      return ms;
+      return durationWithin(parseMillisOrDuration(raw), 100);
     });
     const iterations = argv.iterations === undefined ? undefined : parseOption('iterations', argv.iterations, (raw) => parseInteger(raw, 1, 1e9));
     const { config, log } = commandContext(argv, GROUPS);

@@ -5,11 +5,11 @@ import { basename } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
 import { ApiClient } from '../api/client.js';
 import { resolveClientToken } from '../api/auth.js';
-import { ID_PATTERN } from '../builds/schemas.js';
+import { ID_EXPECTED, ID_PATTERN } from '../builds/schemas.js';
 import { runWrapped, type WrapResult } from '../builds/wrap-run.js';
 import { WrapReport } from '../builds/wrap-report.js';
 import { ConfigError } from '../config/load.js';
-import { parseDuration, ValueError } from '../config/values.js';
+import { durationWithin, MAX_TIMER_MS, parseDuration, ValueError } from '../config/values.js';
 import { BuildRepo } from '../store/builds.js';
 import { openStore, storePath } from '../store/store.js';
 import { humanDuration } from '../ui/panel-format.js';
@@ -27,17 +27,17 @@ interface WrapArgs {
 
 function sampleInterval(raw: string): number {
   try {
-    const ms = parseDuration(raw);
-    if (ms >= 1000) return ms;
+    return durationWithin(parseDuration(raw), 1000, MAX_TIMER_MS, '1s');
   } catch (err) {
     if (!(err instanceof ValueError)) throw err;
+    const expected = err.expected.startsWith('a duration of at most') ? err.expected : 'a duration of at least 1s';
+    throw new ConfigError(`invalid sample-interval=${JSON.stringify(raw)}: expected ${expected}`);
   }
-  throw new ConfigError(`invalid sample-interval=${JSON.stringify(raw)}: expected a duration of at least 1s`);
 }
 
 function checkId(flag: string, value: string): string {
   if (!ID_PATTERN.test(value)) {
-    throw new ConfigError(`invalid ${flag}=${JSON.stringify(value)}: expected 1 to 128 characters from A-Z a-z 0-9 . _ : -`);
+    throw new ConfigError(`invalid ${flag}=${JSON.stringify(value)}: ${ID_EXPECTED}`);
   }
   return value;
 }

@@ -6,7 +6,9 @@ import {
   type ListenAddress,
   parseBoolean,
   parseBytes,
-  parseDuration,
+  durationWithin,
+  MAX_AGE_MS,
+  MAX_TIMER_MS,
   parseEnum,
   parseInteger,
   parseKeyValues,
@@ -184,13 +186,11 @@ function defaultOtlpEndpoint(resolved: Partial<Config>): string {
   return resolved.otlpProtocol === 'http/protobuf' ? 'http://localhost:4318/v1/metrics' : 'http://localhost:4317';
 }
 
+/** A duration option from `min` ms up to what its timer can wait (or `max`, for ages compared with timestamps). */
 const positiveDuration =
-  (min: number, what = '') =>
-  (raw: string): number => {
-    const ms = parseMillisOrDuration(raw);
-    if (ms < min) throw new ValueError(`a duration of at least ${min}ms${what}`);
-    return ms;
-  };
+  (min: number, max = MAX_TIMER_MS) =>
+  (raw: string): number =>
+    durationWithin(parseMillisOrDuration(raw), min, max);
 
 /** A quiet-assessment threshold option: "quiet,busy,panic" (a YAML list works too). */
 const thresholds = (describe: string, fallback: string, lowerIsWorse = false): OptionSpec<Thresholds> => ({
@@ -482,7 +482,7 @@ export const OPTIONS: { readonly [K in ConfigKey]: OptionSpec<Config[K]> } = {
     group: 'builds',
     describe: 'Build CPU snapshots older than this are purged',
     flag: 'string',
-    parse: (raw) => parseDuration(raw),
+    parse: positiveDuration(0, MAX_AGE_MS),
     default: () => 90 * 86_400_000,
     defaultText: '90d',
   },
@@ -498,7 +498,7 @@ export const OPTIONS: { readonly [K in ConfigKey]: OptionSpec<Config[K]> } = {
     group: 'spool',
     describe: 'Spooled exports older than this are dropped',
     flag: 'string',
-    parse: (raw) => parseDuration(raw),
+    parse: positiveDuration(0, MAX_AGE_MS),
     default: () => 86_400_000,
     defaultText: '24h',
   },
@@ -506,7 +506,7 @@ export const OPTIONS: { readonly [K in ConfigKey]: OptionSpec<Config[K]> } = {
     group: 'quiet',
     describe: 'A new quiet state must persist this long before it takes effect (PANIC takes effect at once)',
     flag: 'string',
-    parse: (raw) => parseDuration(raw),
+    parse: positiveDuration(0),
     default: () => 30_000,
     defaultText: '30s',
   },
@@ -562,7 +562,7 @@ export const OPTIONS: { readonly [K in ConfigKey]: OptionSpec<Config[K]> } = {
     group: 'scheduler',
     describe: 'Every lease request is refused for this long after the quiet state leaves PANIC',
     flag: 'string',
-    parse: (raw) => parseDuration(raw),
+    parse: positiveDuration(0),
     default: () => 120_000,
     defaultText: '2m',
   },
@@ -585,7 +585,7 @@ export const OPTIONS: { readonly [K in ConfigKey]: OptionSpec<Config[K]> } = {
     group: 'history',
     describe: 'Raw history samples and lease events older than this are purged',
     flag: 'string',
-    parse: positiveDuration(60_000),
+    parse: positiveDuration(60_000, MAX_AGE_MS),
     default: () => 7 * 86_400_000,
     defaultText: '7d',
   },
@@ -601,7 +601,7 @@ export const OPTIONS: { readonly [K in ConfigKey]: OptionSpec<Config[K]> } = {
     group: 'history',
     describe: 'Downsampled history and quiet streaks older than this are purged',
     flag: 'string',
-    parse: positiveDuration(60_000),
+    parse: positiveDuration(60_000, MAX_AGE_MS),
     default: () => 90 * 86_400_000,
     defaultText: '90d',
   },

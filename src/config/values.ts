@@ -36,6 +36,23 @@ export function parseDuration(raw: string): number {
   return total;
 }
 
+/** The longest wait a Node timer honours: setTimeout/setInterval fire after 1 ms for anything longer. */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+/** Ages and retentions are compared with timestamps, never waited for: a century is plenty. */
+export const MAX_AGE_MS = 36_500 * 86_400_000;
+
+const MAX_TEXT = new Map([
+  [MAX_TIMER_MS, '24d20h31m23.647s (2^31-1 ms, the longest a timer can wait)'],
+  [MAX_AGE_MS, '36500d'],
+]);
+
+/** Checks a duration in ms against its bounds; the ceiling defaults to what a timer can wait. */
+export function durationWithin(ms: number, min: number, max: number = MAX_TIMER_MS, minText = `${min}ms`): number {
+  if (!(ms >= min)) throw new ValueError(`a duration of at least ${minText}`);
+  if (!(ms <= max)) throw new ValueError(`a duration of at most ${MAX_TEXT.get(max) ?? `${max}ms`}`);
+  return ms;
+}
+
 /** OTEL_METRIC_EXPORT_INTERVAL style: a plain integer is milliseconds, else a duration. */
 export function parseMillisOrDuration(raw: string): number {
   if (/^\d+$/.test(raw.trim())) return Number(raw.trim());

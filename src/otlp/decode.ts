@@ -179,7 +179,16 @@ class Reader {
 
 // --- common ---
 
-function anyValue(r: Reader, end: number): AttributeValue {
+/**
+ * Deepest attribute value accepted: an AnyValue inside arrays or kvlists nested this many levels. Beyond it
+ * the request is refused (INVALID_ARGUMENT) before recursion can exhaust the stack; the limit keeps every
+ * accepted request within protobuf's own default of 100 nested messages (protoc, protobufjs), which the
+ * deepest attribute (a data point's, 8 messages down, 3 more per kvlist level) reaches at 31 levels.
+ */
+export const MAX_VALUE_DEPTH = 30;
+
+function anyValue(r: Reader, end: number, depth: number): AttributeValue {
+  if (depth > MAX_VALUE_DEPTH) r.fail(`attribute value nested deeper than ${MAX_VALUE_DEPTH} levels`);
   let value: AttributeValue = null;
   while (r.pos < end) {
     const tag = r.varint();
@@ -209,7 +218,7 @@ function anyValue(r: Reader, end: number): AttributeValue {
           const t = r.varint();
           if (t >>> 3 === 1) {
             r.expect(LEN, t & 7, 'ArrayValue.values');
-            items.push(anyValue(r, r.end()));
+            items.push(anyValue(r, r.end(), depth + 1));
           } else r.skip(t & 7);
         }
         value = items;
@@ -217,7 +226,7 @@ function anyValue(r: Reader, end: number): AttributeValue {
       }
       case 6:
         r.expect(LEN, wt, 'AnyValue.kvlist_value');
-        value = keyValues(r, r.end(), 1, {});
+        value = keyValues(r, r.end(), 1, {}, depth + 1);
         break;
       case 7:
         r.expect(LEN, wt, 'AnyValue.bytes_value');
@@ -231,7 +240,8 @@ function anyValue(r: Reader, end: number): AttributeValue {
   return value;
 }
 
-function keyValue(r: Reader, end: number, into: Attributes): void {
+/** `depth`: nesting level of the value (1 for an attribute's own value). */
+function keyValue(r: Reader, end: number, into: Attributes, depth = 1): void {
   let key = '';
   let value: AttributeValue = null;
   while (r.pos < end) {
@@ -244,7 +254,7 @@ function keyValue(r: Reader, end: number, into: Attributes): void {
         break;
       case 2:
         r.expect(LEN, wt, 'KeyValue.value');
-        value = anyValue(r, r.end());
+        value = anyValue(r, r.end(), depth);
         break;
       default:
         r.skip(wt);
@@ -255,12 +265,12 @@ function keyValue(r: Reader, end: number, into: Attributes): void {
 }
 
 /** A message whose field `field` is repeated KeyValue, e.g. KeyValueList, or the attributes of a Resource. */
-function keyValues(r: Reader, end: number, field: number, into: Attributes): Attributes {
+function keyValues(r: Reader, end: number, field: number, into: Attributes, depth = 1): Attributes {
   while (r.pos < end) {
     const tag = r.varint();
     if (tag >>> 3 === field) {
       r.expect(LEN, tag & 7, 'KeyValue list');
-      keyValue(r, r.end(), into);
+      keyValue(r, r.end(), into, depth);
     } else r.skip(tag & 7);
   }
   r.pos = end;

@@ -1,15 +1,18 @@
 // An OTLP metrics receiver: gRPC (MetricsService/Export) and HTTP/protobuf (POST /v1/metrics) on the
 // same handler. Used by the Proton bridge and, wrapped with recording and fault modes, by the tests.
 // Requests are decoded before the handler runs: a malformed body is answered INVALID_ARGUMENT / 400
-// and never reaches the handler.
+// and never reaches the handler. Senders are authorized before their body is read; bodies in memory
+// across all requests stay within one in-flight budget (beyond it: RESOURCE_EXHAUSTED / 429).
 import * as grpc from '@grpc/grpc-js';
 import { createServer as createHttpServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { gunzipSync, inflateSync } from 'node:zlib';
 import type { ListenAddress } from '../config/values.js';
 import { listenOn } from '../util/listen.js';
+import { GarbageNudge } from '../util/garbage-nudge.js';
 import { setOwn } from '../util/own-property.js';
+import { readBody } from './http-body.js';
+import { InFlightBudget } from './in-flight.js';
 import type { PlainRequest } from './plain.js';
 import {
   decodeMetricsRequest,
@@ -74,6 +77,8 @@ export interface OtlpServerOptions {
   readonly tls?: OtlpTlsOptions;
   /** Largest accepted request body (after decompression); default 32 MiB. */
   readonly maxBodyBytes?: number;
+  /** Most request-body bytes held at once across all requests; default twice maxBodyBytes. */
+  readonly maxInFlightBytes?: number;
   /** Checks request headers before decoding; return an error reply to refuse. */
   readonly authorize?: (headers: Readonly<Record<string, string>>) => OtlpReply | undefined;
   readonly handle: (exp: OtlpExport) => OtlpReply | Promise<OtlpReply>;
@@ -83,6 +88,8 @@ export interface OtlpServer {
   /** Actual ports (useful with port 0); undefined for a transport not served. */
   readonly grpcPort: number | undefined;
   readonly httpPort: number | undefined;
+  /** Request-body bytes held now, the most ever held at once, the bound, and requests refused for it. */
+  inFlight(): { bytes: number; peak: number; limit: number; refused: number };
   /** Binds the listeners (again, on the same ports after stop()). */
   start(): Promise<void>;
   /** Closes the listeners and drops open connections and pending calls. */
@@ -90,6 +97,10 @@ export interface OtlpServer {
 }
 
 const DEFAULT_MAX_BODY = 32 * 1024 * 1024;
+/** How long a connection whose body was left unread stays open after the answer. */
+const LINGER_MS = 5000;
+/** Seconds a sender refused for want of in-flight budget is asked to wait. */
+const BUSY_RETRY_AFTER_S = 1;
 
 function metadataHeaders(md: grpc.Metadata): Record<string, string> {
   const out: Record<string, string> = {};
@@ -107,14 +118,17 @@ function httpHeaders(req: IncomingMessage): Record<string, string> {
 
 export function createOtlpServer(options: OtlpServerOptions): OtlpServer {
   const maxBody = options.maxBodyBytes ?? DEFAULT_MAX_BODY;
+  const budget = new InFlightBudget(options.maxInFlightBytes ?? 2 * maxBody);
+  // Bodies answered are garbage: have them collected soon after a few megabytes went by.
+  const nudge = new GarbageNudge(8 * 1024 * 1024);
+  const busy = () => otlpError('RESOURCE_EXHAUSTED', `too many request bytes in flight (over ${budget.limit}); retry later`, BUSY_RETRY_AFTER_S);
   let grpcPort = options.grpc?.port;
   let httpPort = options.http?.port;
   let grpcServer: grpc.Server | undefined;
   let httpServer: HttpServer | undefined;
 
+  /** Decodes and handles an authorized request. */
   async function dispatch(exp: Omit<OtlpExport, 'request'>, body: Uint8Array): Promise<OtlpReply> {
-    const refused = options.authorize?.(exp.headers);
-    if (refused) return refused;
     let request: PlainRequest;
     try {
       request = decodeMetricsRequest(body);
@@ -149,7 +163,18 @@ export function createOtlpServer(options: OtlpServerOptions): OtlpServer {
       {
         Export: (call: grpc.ServerUnaryCall<Buffer, Buffer>, callback: grpc.sendUnaryData<Buffer>) => {
           const headers = metadataHeaders(call.metadata);
-          dispatch({ transport: 'grpc', bytes: call.request.length, headers }, call.request).then(
+          // grpc-js has read the message already (bounded by max_receive_message_length); the budget
+          // bounds how many are decoded and handled at once.
+          const hold = budget.hold();
+          const admit = (): OtlpReply | undefined => {
+            const refused = options.authorize?.(headers);
+            if (refused || hold.take(call.request.length)) return refused;
+            hold.refuse();
+            return busy();
+          };
+          const refused = admit();
+          const answer = refused ? Promise.resolve(refused) : dispatch({ transport: 'grpc', bytes: call.request.length, headers }, call.request);
+          answer.finally(() => nudge.let(hold.release())).then(
             (reply) => {
               if (reply.kind === 'hang') return;
               if (reply.kind === 'ok') callback(null, Buffer.from(encodeMetricsResponse({ partialSuccess: reply.partialSuccess })));
@@ -191,30 +216,24 @@ export function createOtlpServer(options: OtlpServerOptions): OtlpServer {
     res.end(`${message}\n`);
   }
 
-  function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
-    return new Promise((resolve, reject) => {
-      const chunks: Buffer[] = [];
-      let size = 0;
-      req.on('data', (chunk: Buffer) => {
-        size += chunk.length;
-        if (size > maxBody) {
-          resolve(undefined);
-          req.destroy();
-          return;
-        }
-        chunks.push(chunk);
-      });
-      req.on('end', () => resolve(Buffer.concat(chunks, size)));
-      req.on('error', reject);
+  /**
+   * Answers a request whose body was not (fully) read, then stops reading and closes: the answer goes out
+   * with `Connection: close` and a FIN after it, and what the sender still writes stays unread. The socket
+   * is destroyed only LINGER_MS later: destroying it at once (Node's destroySoon) would make the kernel
+   * reset the connection over the unread bytes, and a sender still writing would lose the answer.
+   */
+  function answerUnread(req: IncomingMessage, res: ServerResponse, answer: () => void): void {
+    const socket = req.socket;
+    // Node ends instead of destroying a closing connection whose socket has no destroySoon.
+    Object.defineProperty(socket, 'destroySoon', { value: undefined, configurable: true });
+    res.once('finish', () => {
+      socket.pause();
+      const cutOff = setTimeout(() => socket.destroy(), LINGER_MS);
+      cutOff.unref();
+      socket.once('close', () => clearTimeout(cutOff));
     });
-  }
-
-  function decompress(body: Buffer, encoding: string | undefined): Buffer {
-    const opts = { maxOutputLength: maxBody };
-    if (!encoding || encoding === 'identity') return body;
-    if (encoding === 'gzip') return gunzipSync(body, opts);
-    if (encoding === 'deflate') return inflateSync(body, opts);
-    throw new Error(`unsupported content-encoding ${encoding}`);
+    res.setHeader('connection', 'close');
+    answer();
   }
 
   async function onHttp(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -225,16 +244,25 @@ export function createOtlpServer(options: OtlpServerOptions): OtlpServer {
     if (type !== 'application/x-protobuf') {
       return plainError(res, 415, `unsupported content-type ${JSON.stringify(type)}: expected application/x-protobuf`);
     }
-    const raw = await readBody(req);
-    if (raw === undefined) return plainError(res, 413, `request body larger than ${maxBody} bytes`, { connection: 'close' });
-    let body: Buffer;
+    const headers = httpHeaders(req);
+    const refused = options.authorize?.(headers);
+    if (refused) return answerUnread(req, res, () => sendHttp(res, refused));
+    const hold = budget.hold();
     try {
-      body = decompress(raw, req.headers['content-encoding']?.toLowerCase());
-    } catch (err) {
-      return sendHttp(res, otlpError('INVALID_ARGUMENT', `cannot decompress body: ${(err as Error).message}`));
+      const read = await readBody(req, maxBody, hold);
+      switch (read.kind) {
+        case 'too-large':
+          return answerUnread(req, res, () => plainError(res, 413, `request body larger than ${maxBody} bytes`));
+        case 'busy':
+          hold.refuse();
+          return answerUnread(req, res, () => sendHttp(res, busy()));
+        case 'bad-encoding':
+          return answerUnread(req, res, () => sendHttp(res, otlpError('INVALID_ARGUMENT', read.message)));
+      }
+      sendHttp(res, await dispatch({ transport: 'http', bytes: read.body.length, headers }, read.body));
+    } finally {
+      nudge.let(hold.release());
     }
-    const reply = await dispatch({ transport: 'http', bytes: body.length, headers: httpHeaders(req) }, body);
-    sendHttp(res, reply);
   }
 
   async function startHttp(address: ListenAddress): Promise<void> {
@@ -264,6 +292,7 @@ export function createOtlpServer(options: OtlpServerOptions): OtlpServer {
     get httpPort() {
       return options.http ? httpPort : undefined;
     },
+    inFlight: () => ({ bytes: budget.bytes, peak: budget.peak, limit: budget.limit, refused: budget.refused }),
     async start() {
       if (options.grpc && !grpcServer) await startGrpc(options.grpc);
       if (options.http && !httpServer) await startHttp(options.http);

@@ -121,10 +121,14 @@ export class LeaseRepo implements LeaseLog {
   private queued: Write[] = [];
   private flushing = false;
 
-  /** `onError` hears about a batch that could not be written (a full disk): it is dropped, not retried. */
+  /**
+   * `onError` hears about a batch that could not be written (a full disk): it is dropped, not retried;
+   * `onWritten` about each batch written.
+   */
   constructor(
     readonly db: Db,
     private readonly onError: (err: Error) => void = () => undefined,
+    private readonly onWritten: () => void = () => undefined,
   ) {
     this.upsert = db.prepare(`
       INSERT INTO leases (lease_id, addon_id, job_type, cost_units, priority, constraints_json, expected_duration_sec,
@@ -199,6 +203,7 @@ export class LeaseRepo implements LeaseLog {
       this.flushing = false;
       try {
         this.flush();
+        this.onWritten();
       } catch (err) {
         this.onError(err as Error);
       }

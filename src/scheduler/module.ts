@@ -16,6 +16,7 @@ import { LeaseRepo } from './lease-repo.js';
 import { emitScheduler } from './metrics.js';
 import { type Assessment, emitQuiet, QuietMonitor } from './quiet.js';
 import { API_WINDOW_MS, diskFreePercent } from './quiet-inputs.js';
+import { StoreWriteCondition } from '../store/write-condition.js';
 import { registerSchedulerRoutes } from './routes.js';
 import { LeaseScheduler, type SchedulerSettings } from './scheduler.js';
 
@@ -87,7 +88,14 @@ export function createSchedulerModule(deps: SchedulerModuleDeps): SchedulerModul
       const log = ctx.log;
       const db = deps.store.db;
       const m = new QuietMonitor(thresholdsFromConfig(config), config.quietHold);
-      const repo = new LeaseRepo(db, (err) => log.warn('lease store write failed', { error: err.message }));
+      const writes = new StoreWriteCondition(log, 'lease store', 'lease events are not recorded until it can; scheduling goes on');
+      const repo = new LeaseRepo(
+        db,
+        (err) => {
+          if (!writes.failed(err)) log.warn('lease store write failed', { error: err.message });
+        },
+        () => writes.succeeded(),
+      );
       const s = new LeaseScheduler(schedulerSettings(config), {
         log: repo,
         clock,

@@ -1,7 +1,7 @@
 // Request bodies of the scheduler API (seed 002's HeavyLeaseRequest and friends), validated with zod.
 // Optional fields also accept null, as the seed's Pydantic clients send them.
 import { z } from 'zod';
-import { ID_PATTERN } from '../builds/schemas.js';
+import { ID_EXPECTED, ID_PATTERN } from '../builds/schemas.js';
 import { type LeaseReport, type LeaseRequest, PRIORITIES } from './types.js';
 
 export const COST_CLASSES = ['LOW', 'NORMAL', 'HIGH'] as const;
@@ -10,8 +10,7 @@ export const COST_CLASS_UNITS: Readonly<Record<(typeof COST_CLASSES)[number], nu
 /** The longest a queue poll may hold the connection. */
 export const MAX_WAIT_SEC = 30;
 
-const ID_MESSAGE = 'expected 1 to 128 characters from A-Z a-z 0-9 . _ : -';
-export const SchedulerId = z.string().regex(ID_PATTERN, ID_MESSAGE);
+export const SchedulerId = z.string().regex(ID_PATTERN, ID_EXPECTED);
 
 /** Any case accepted ("high", "High"), answered uppercase. */
 const upper = <T extends readonly [string, ...string[]]>(values: T) => z.string().trim().toUpperCase().pipe(z.enum(values));

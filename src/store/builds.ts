@@ -207,6 +207,13 @@ export class BuildRepo {
     this.txFinish = db.transaction((id: string, f: Finish, now: number): Build => {
       const row = this.mustGet(id);
       if (isFinished(row.status)) throw new BuildConflictError(`build ${JSON.stringify(id)} already finished`, 'id');
+      // A build that never started has no build time: only ignored and skipped may end it from the queue.
+      if (row.status === 'queued' && (f.status === 'success' || f.status === 'failed')) {
+        throw new BuildConflictError(
+          `build ${JSON.stringify(id)} is queued: start it before finishing it as ${f.status} (only ignored and skipped end a build that never started)`,
+          'status',
+        );
+      }
       this.setFinished.run({
         id,
         status: f.status,

@@ -2,6 +2,7 @@
 // `wrap` opens the same file when no agent answers, so every write path goes through here.
 import Database from 'better-sqlite3';
 import { join } from 'node:path';
+import { dataDirError } from '../config/data-dir.js';
 import type { AgentModule } from '../agent/types.js';
 import { BackgroundCheckpointer } from './checkpointer.js';
 import { type Migration, MIGRATIONS } from './migrations.js';
@@ -15,8 +16,8 @@ export function storePath(dataDir: string): string {
 }
 
 export class StoreError extends Error {
-  constructor(message: string) {
-    super(message);
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
     this.name = 'StoreError';
   }
 }
@@ -46,7 +47,7 @@ export function openStore(file: string): Db {
   try {
     db = new Database(file);
   } catch (err) {
-    throw new StoreError(`cannot open store ${file}: ${(err as Error).message}`);
+    throw new StoreError(`cannot open store ${file}: ${(err as Error).message}`, { cause: err });
   }
   try {
     db.pragma('journal_mode = WAL');
@@ -59,7 +60,7 @@ export function openStore(file: string): Db {
   } catch (err) {
     db.close();
     if (err instanceof StoreError) throw err;
-    throw new StoreError(`cannot prepare store ${file}: ${(err as Error).message}`);
+    throw new StoreError(`cannot prepare store ${file}: ${(err as Error).message}`, { cause: err });
   }
   return db;
 }
@@ -80,7 +81,13 @@ export function createStoreModule(): StoreModule {
       return db;
     },
     async start(agent) {
-      db = openStore(storePath(agent.dataDir));
+      try {
+        db = openStore(storePath(agent.dataDir));
+      } catch (err) {
+        // Cannot open or prepare the file (permissions, not a database, a full disk): the data directory's fault.
+        if (err instanceof StoreError && err.cause) throw dataDirError(agent.dataDir, `cannot use its store ${STORE_FILE}`, err.cause);
+        throw err;
+      }
       const log = agent.log;
       try {
         checkpointer = await BackgroundCheckpointer.start(db, {

@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { arch, hostname, platform, release, version } from 'node:os';
 import { join } from 'node:path';
+import { dataDirError } from '../config/data-dir.js';
 import { VERSION } from '../version.js';
 
 export type ResourceAttributes = Record<string, string>;
@@ -62,8 +63,12 @@ export function instanceId(dataDir: string, readOnly = false): string {
   if (existing) return existing;
   if (readOnly) return randomUUID();
   const id = randomUUID();
-  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-  writeFileSync(file, id + '\n', { mode: 0o644 });
+  try {
+    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+    writeFileSync(file, id + '\n', { mode: 0o644 });
+  } catch (err) {
+    throw dataDirError(dataDir, 'cannot write its instance-id', err);
+  }
   return id;
 }
 

@@ -8,7 +8,7 @@ import { createApiModule } from '../../src/api/module.js';
 import { createBuildsModule } from '../../src/builds/module.js';
 import type { Collection } from '../../src/collectors/types.js';
 import { loadConfig } from '../../src/config/load.js';
-import { silentLogger } from '../../src/log.js';
+import { type Logger, silentLogger } from '../../src/log.js';
 import { createStoreModule } from '../../src/store/store.js';
 
 export interface Harness {
@@ -26,7 +26,7 @@ export interface Harness {
   stop(): Promise<void>;
 }
 
-export async function startHarness(argv: Record<string, unknown> = {}): Promise<Harness> {
+export async function startHarness(argv: Record<string, unknown> = {}, log: Logger = silentLogger): Promise<Harness> {
   const dir = mkdtempSync(join(tmpdir(), 'sysmon-api-'));
   const config = loadConfig({ argv: { dataDir: dir, apiListen: '127.0.0.1:0', ...argv }, env: {} });
   const producers: Producer[] = [];
@@ -34,7 +34,7 @@ export async function startHarness(argv: Record<string, unknown> = {}): Promise<
   const durations: { value: number; attributes: unknown }[] = [];
   const ctx: AgentContext = {
     config,
-    log: silentLogger,
+    log,
     dataDir: dir,
     addProducer: (p) => producers.push(p),
     histogram: () => ({ record: (value: number, attributes: unknown) => durations.push({ value, attributes }) }) as unknown as Histogram,

@@ -10,6 +10,7 @@ beforeAll(async () => {
   await h.post('/api/builds', { id: 'open', name: 'running build' });
   await h.post('/api/builds/open/start');
   await h.post('/api/builds', { id: 'done', name: 'finished build' });
+  await h.post('/api/builds/done/start');
   await h.post('/api/builds/done/finish', { status: 'success' });
 });
 afterAll(async () => {

@@ -12,11 +12,13 @@ import { join } from 'node:path';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type Bridge, type BridgeOptions, createBridge } from '../../src/bridge/bridge.js';
 import { type BridgeSpool, SqliteBridgeSpool } from '../../src/bridge/spool.js';
+import { openStore, storePath } from '../../src/store/store.js';
 import { STREAMS } from '../../src/bridge/streams.js';
 import { createLogger } from '../../src/log.js';
 import { toProtonRows } from '../../src/bridge/rows.js';
 import { decodeMetricsRequest, decodeRpcStatus, encodeMetricsRequest, METRICS_EXPORT_PATH } from '../../src/otlp/proto.js';
 import { FakeProton, startFakeProton } from '../helpers/fake-proton.js';
+import { deepRequest } from '../helpers/nested-otlp.js';
 import { collectOnce, exportOnce } from '../helpers/sdk-metrics.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -255,7 +257,9 @@ describe('otel-sysmon bridge', () => {
     expect(bridge.spool.stats().rows).toBe(20);
     await proton.start();
     await waitFor(() => allRows() === 20, { what: 'spooled rows delivered' });
-    expect(bridge.spool.stats().rows).toBe(0);
+    // Proton holds the rows before its answer reaches the sender, which then removes them from the spool.
+    await waitFor(() => bridge.spool.stats().rows === 0, { what: 'the spool emptied once Proton acknowledged' });
+    expect(allRows()).toBe(20);
   });
 
   it('keeps acknowledged rows across a bridge restart', async () => {
@@ -287,6 +291,25 @@ describe('otel-sysmon bridge', () => {
     expect(bridge.counters()).toMatchObject({ receivedRequests: 3, refusedRequests: 2 });
   });
 
+  it('says once that the spool cannot write (a full disk), answers UNAVAILABLE, and takes exports again once there is room', async () => {
+    const db = openStore(storePath(dir));
+    const bridge = await startBridge({ spool: new SqliteBridgeSpool(db, 10_000_000) });
+    await waitFor(() => proton.queries.length === 3, { what: 'DDL' });
+    await proton.stop();
+    // SQLite's page cap makes the store full for real (SQLITE_FULL), as a full disk would.
+    db.pragma(`max_page_count = ${db.pragma('page_count', { simple: true }) as number}`);
+    const body = ProtobufMetricsSerializer.serializeRequest(known)!;
+    const statuses: number[] = [];
+    for (let i = 0; i < 40; i++) statuses.push((await postOtlp(bridge, body)).status);
+    expect(statuses.slice(-10)).toEqual(Array(10).fill(503));
+    expect(statuses.every((s) => s === 200 || s === 503)).toBe(true);
+    expect(logs.filter((l) => l.includes('bridge spool cannot write (no space left)'))).toHaveLength(1);
+    expect(logs.filter((l) => l.includes('cannot spool rows'))).toEqual([]);
+    db.pragma('max_page_count = 1073741823');
+    expect((await postOtlp(bridge, body)).status).toBe(200);
+    expect(logs.filter((l) => l.includes('bridge spool writes again'))).toHaveLength(1);
+  });
+
   it('answers INVALID_ARGUMENT for a payload that is not OTLP and writes nothing', async () => {
     const bridge = await startBridge();
     const garbage = Buffer.from([0x0a, 0x50, 0x01, 0x02]);
@@ -297,6 +320,21 @@ describe('otel-sysmon bridge', () => {
     expect(viaHttp.status).toBe(400);
     expect(bridge.spool.stats().records).toBe(0);
     expect(bridge.counters().receivedRequests).toBe(0);
+    expect(proton.ingests).toHaveLength(0);
+  });
+
+  it('answers INVALID_ARGUMENT / 400 to attribute values nested 10,000 and 100,000 levels deep, writing nothing', async () => {
+    const bridge = await startBridge();
+    for (const levels of [10_000, 100_000]) {
+      const deep = deepRequest(levels);
+      const viaGrpc = await rawGrpcExport(bridge, deep);
+      expect(viaGrpc).toMatchObject({ code: grpcStatus.INVALID_ARGUMENT, details: expect.stringMatching(/attribute value nested deeper than \d+ levels/) });
+      const viaHttp = await postOtlp(bridge, deep);
+      expect(viaHttp.status).toBe(400);
+      expect(decodeRpcStatus(new Uint8Array(await viaHttp.arrayBuffer())).code).toBe(grpcStatus.INVALID_ARGUMENT);
+    }
+    expect(bridge.counters().receivedRequests).toBe(0);
+    expect(bridge.spool.stats().records).toBe(0);
     expect(proton.ingests).toHaveLength(0);
   });
 
