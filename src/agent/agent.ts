@@ -6,7 +6,8 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import { MeterProvider, type MetricReader, type PushMetricExporter } from '@opentelemetry/sdk-metrics';
 import type { MetricName } from '../catalogue.js';
 import { CollectionSink, HostCollection } from '../collectors/collect.js';
-import { hostCollectionFor, resolveHostPaths } from '../collectors/index.js';
+import { frequencyReports, hostCollectionFor, resolveHostPaths } from '../collectors/index.js';
+import type { CpuFrequencyReport } from '../collectors/frequency/types.js';
 import type { Collection, Collector, Point } from '../collectors/types.js';
 import type { LoadedConfig } from '../config/load.js';
 import type { Logger } from '../log.js';
@@ -114,6 +115,10 @@ export class Agent implements AgentContext {
 
   onCollection(listener: (collection: Collection) => void): void {
     this.listeners.push(listener);
+  }
+
+  frequencyReports(): readonly CpuFrequencyReport[] | undefined {
+    return frequencyReports(this.host.collectors);
   }
 
   async start(): Promise<void> {

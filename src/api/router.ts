@@ -44,6 +44,12 @@ export interface ApiResponse {
 
 export type Handler = (req: ApiRequest) => ApiResponse | Promise<ApiResponse>;
 
+/**
+ * Writes the answer itself (static files, an event stream): for GET routes whose answer is not JSON.
+ * The request body is not read; ApiRequest.body is undefined.
+ */
+export type RawHandler = (req: ApiRequest, res: ServerResponse) => void;
+
 export interface RouteOptions {
   /** Require the bearer token (default: true for every method but GET and HEAD). */
   readonly auth?: boolean;
@@ -85,7 +91,8 @@ export function validate<S extends z.ZodType>(schema: S, value: unknown, fieldPr
 interface Route {
   readonly method: string;
   readonly segments: readonly string[];
-  readonly handler: Handler;
+  readonly handler: Handler | undefined;
+  readonly raw: RawHandler | undefined;
   readonly auth: boolean;
   readonly longPoll: boolean;
 }
@@ -112,6 +119,15 @@ export class Router {
   }
 
   route(method: string, pattern: string, handler: Handler, options: RouteOptions = {}): void {
+    this.add(method, pattern, { handler, raw: undefined }, options);
+  }
+
+  /** A route whose handler writes the response itself (see RawHandler). */
+  raw(method: string, pattern: string, handler: RawHandler, options: RouteOptions = {}): void {
+    this.add(method, pattern, { handler: undefined, raw: handler }, options);
+  }
+
+  private add(method: string, pattern: string, handlers: Pick<Route, 'handler' | 'raw'>, options: RouteOptions): void {
     const m = method.toUpperCase();
     const segments = pattern.split('/').filter((s) => s !== '');
     if (this.routes.some((r) => r.method === m && r.segments.join('/') === segments.join('/'))) {
@@ -120,7 +136,7 @@ export class Router {
     this.routes.push({
       method: m,
       segments,
-      handler,
+      ...handlers,
       auth: options.auth ?? !(m === 'GET' || m === 'HEAD'),
       longPoll: options.longPoll ?? false,
     });
@@ -174,16 +190,14 @@ export class Router {
       throw new ApiError(401, 'missing or wrong bearer token', 'Authorization');
     }
     if (found.route.longPoll) this.unmeasured.add(res);
+    const request = { method, path: url.pathname, params: found.params, query: url.searchParams, headers: req.headers, receivedMs };
+    if (found.route.raw) {
+      req.resume();
+      found.route.raw({ ...request, body: undefined }, res);
+      return;
+    }
     const body = await readJsonBody(req, res);
-    const answer = await found.route.handler({
-      method,
-      path: url.pathname,
-      params: found.params,
-      query: url.searchParams,
-      headers: req.headers,
-      body,
-      receivedMs,
-    });
+    const answer = await found.route.handler!({ ...request, body });
     send(res, answer.status, answer.body, answer.headers);
   }
 

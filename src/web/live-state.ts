@@ -1,0 +1,59 @@
+// What the page shows of one collection, as one JSON document: the collection's metrics by
+// catalogue name (whatever collectors exist), the frequency chain's per-CPU outcome with the reasons
+// `doctor` gives, dsynth's panel figures and workers, the quiet assessment and the scheduler status.
+// GET /api/ui/state answers it; the event stream pushes it after every collection.
+import type { BuildJson } from '../builds/json.js';
+import { buildJson } from '../builds/json.js';
+import type { BuildService, StatsView } from '../builds/service.js';
+import type { CpuFrequencyReport } from '../collectors/frequency/types.js';
+import type { Collection, CollectorError } from '../collectors/types.js';
+import { statusJson } from '../scheduler/json.js';
+import { type Assessment, assessmentJson } from '../scheduler/quiet.js';
+import type { LeaseScheduler } from '../scheduler/scheduler.js';
+import { type SnapshotMetric, snapshotDocument } from '../snapshot.js';
+import type { ResourceAttributes } from '../telemetry/resource.js';
+
+export interface LiveSources {
+  readonly intervalMs: number;
+  readonly resource: ResourceAttributes;
+  latest(): Collection | undefined;
+  frequencyReports(): readonly CpuFrequencyReport[] | undefined;
+  builds(): BuildService | undefined;
+  scheduler(): LeaseScheduler | undefined;
+  assessment(): Assessment | undefined;
+  now(): number;
+}
+
+export interface LiveState {
+  readonly collected_at: string | null;
+  readonly interval_ms: number;
+  readonly resource: Readonly<Record<string, string | number | boolean>>;
+  readonly metrics: readonly SnapshotMetric[];
+  readonly errors: readonly CollectorError[];
+  readonly frequency: readonly CpuFrequencyReport[];
+  readonly builds: { readonly stats: StatsView; readonly running: readonly BuildJson[] } | null;
+  readonly quiet: ReturnType<typeof assessmentJson> | null;
+  readonly scheduler: ReturnType<typeof statusJson> | null;
+}
+
+export function liveState(s: LiveSources): LiveState {
+  const collection = s.latest();
+  const now = s.now();
+  const builds = s.builds();
+  const scheduler = s.scheduler();
+  const assessment = s.assessment();
+  const doc = collection ? snapshotDocument(collection, s.resource) : undefined;
+  return {
+    collected_at: collection ? new Date(collection.timeMs).toISOString() : null,
+    interval_ms: s.intervalMs,
+    resource: s.resource,
+    metrics: doc?.metrics ?? [],
+    errors: doc?.errors ?? [],
+    frequency: s.frequencyReports() ?? [],
+    builds: builds
+      ? { stats: builds.stats(), running: builds.repo.withStatus('running').map((b) => buildJson(b, now)) }
+      : null,
+    quiet: assessment ? assessmentJson(assessment) : null,
+    scheduler: scheduler ? statusJson(scheduler, now) : null,
+  };
+}
