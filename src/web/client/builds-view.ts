@@ -69,7 +69,8 @@ export class BuildsView {
     }
     this.renderRecent();
     const current = this.recent.find((r) => r.id === this.selected);
-    if (current && (current.status === 'running' || byId('build-charts').dataset.build !== current.id)) await this.showBuild(current);
+    // Its graph is fetched again only when the build has new snapshots.
+    if (current && byId('build-charts').dataset.shown !== `${current.id}/${current.snapshot_count}`) await this.showBuild(current);
   }
 
   redraw(): void {
@@ -110,6 +111,7 @@ export class BuildsView {
     const { snapshots } = await getJson<{ snapshots: SnapshotJson[] }>(`/api/builds/${encodeURIComponent(b.id)}/snapshots`);
     const box = byId('build-charts');
     box.dataset.build = b.id;
+    box.dataset.shown = `${b.id}/${b.snapshot_count}`;
     fill(byId('build-chosen'), `${b.name} (${b.status}), ${snapshots.length} snapshots`);
     const times = snapshots.map((s) => Date.parse(s.timestamp));
     this.cpu.update(times, new Map([[b.name, snapshots.map((s) => s.cpu_percent)]]));
