@@ -28,6 +28,8 @@ need ssh-keygen openssh-client
 # The TLS fault tests make certificates with openssl; the `top` test drives a pseudo-terminal with script(1).
 need openssl openssl
 need script bsdutils
+# The web page tests drive a real browser (playwright-core, never a downloaded one).
+need chromium chromium
 
 if [ -z "$missing" ]; then
   echo "install-test-tools: everything present"
