@@ -116,7 +116,7 @@ export class Chart {
     const labels = [...series.keys()];
     fill(
       this.numbers,
-      table(`${this.title}: latest of ${times.length} collections`, ['series', 'latest', 'lowest', 'highest'], rows, (i) => {
+      table(`${this.title}: latest of ${times.length} points`, ['series', 'latest', 'lowest', 'highest'], rows, (i) => {
         const latest = series.get(labels[i])?.at(-1);
         return { 'data-series': labels[i], ...(latest === null || latest === undefined ? {} : { 'data-value': latest }) };
       }),
