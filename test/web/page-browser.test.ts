@@ -13,6 +13,10 @@ import { type Browser, launchBrowser } from '../support/browser.js';
 import { type RunningCli, startCli } from '../support/cli.js';
 import { sleep, waitFor } from '../helpers/wait.js';
 
+// Callbacks passed to page.evaluate run in the browser; the test program is compiled without the DOM library.
+declare const document: any;
+declare function getComputedStyle(element: unknown): { backgroundColor: string };
+
 const BUILT = existsSync(fileURLToPath(new URL('../../dist/src/web/client/app.js', import.meta.url)));
 const ARTIFACTS = fileURLToPath(new URL('../../test-artifacts/', import.meta.url));
 const TOKEN = 'web-page-e2e-token-0123456789';
@@ -96,7 +100,7 @@ describe.skipIf(!BUILT)('the web page in chromium', () => {
     browser = launched;
     page = browser.context.pages()[0] ?? (await browser.context.newPage());
     await page.addInitScript(() => {
-      document.addEventListener('securitypolicyviolation', (e) => {
+      document.addEventListener('securitypolicyviolation', (e: any) => {
         console.error(`CSP violation: ${e.violatedDirective} ${e.blockedURI}`);
       });
     });
