@@ -10,18 +10,18 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
 import { launchBrowser } from '../test/support/browser.js';
-import { fmt, median, procCpuSeconds } from './stats.js';
+import { fmt, median, procCpuSecondsFine } from './stats.js';
 import type { Benchmark } from './types.js';
 
 // The page.waitForFunction callback runs in the browser; the benchmarks compile without the DOM library.
 declare const document: any;
 
-/** A short interval makes the per-collection cost of the stream visible (the default is 10 s). */
-const INTERVAL = '1s';
+/** The default interval, as users run it; rounds long enough for several collections each. */
+const INTERVAL = process.env.BENCH_WEB_INTERVAL ?? '10s';
 const WARM_UP_MS = 20_000;
-const SETTLE_MS = 3_000;
-const ROUND_MS = 15_000;
-const ROUNDS = 6;
+const SETTLE_MS = 5_000;
+const ROUND_MS = Number(process.env.BENCH_WEB_ROUND_MS ?? 60_000);
+const ROUNDS = 4;
 
 interface Agent {
   readonly pid: number;
@@ -86,15 +86,15 @@ const benchmark: Benchmark = {
         const watched = round % 2;
         await openOn(pages, agents[watched].url);
         await sleep(SETTLE_MS);
-        const start = agents.map((a) => procCpuSeconds(a.pid));
+        const start = agents.map((a) => procCpuSecondsFine(a.pid));
         await sleep(ROUND_MS);
-        const used = agents.map((a, i) => procCpuSeconds(a.pid) - start[i]);
+        const used = agents.map((a, i) => procCpuSecondsFine(a.pid) - start[i]);
         withPages.push(used[watched]);
         without.push(used[1 - watched]);
         ratios.push(used[watched] / used[1 - watched]);
         process.stdout.write(
-          `round ${round + 1}: pages on agent ${watched + 1}: ${fmt(used[watched], 2)} s CPU with two pages, ` +
-            `${fmt(used[1 - watched], 2)} s with none over ${ROUND_MS / 1000} s (ratio ${fmt(used[watched] / used[1 - watched])})\n`,
+          `round ${round + 1}: pages on agent ${watched + 1}: ${fmt(used[watched], 4)} s CPU with two pages, ` +
+            `${fmt(used[1 - watched], 4)} s with none over ${ROUND_MS / 1000} s (ratio ${fmt(used[watched] / used[1 - watched])})\n`,
         );
       }
       const pct = (s: number): string => `${fmt((s / (ROUND_MS / 1000)) * 100, 2)}% of a core`;

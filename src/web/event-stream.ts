@@ -39,7 +39,8 @@ export class EventStream {
   /** Sends one message to every tab; `data` is not called when none is open. */
   publish(data: () => string): void {
     if (this.clients.size === 0) return;
-    this.writeAll(frame(data()));
+    // Encoded once for all tabs (a string would be encoded again for each socket).
+    this.writeAll(Buffer.from(frame(data())));
   }
 
   close(): void {
@@ -48,7 +49,7 @@ export class EventStream {
     this.stopKeepalive();
   }
 
-  private writeAll(text: string): void {
+  private writeAll(text: string | Buffer): void {
     for (const res of this.clients) {
       // A tab that cannot keep up (a stalled connection) is dropped rather than buffered without bound.
       if (res.writableLength > 4 * 1024 * 1024) res.destroy();

@@ -36,6 +36,13 @@ export interface LiveState {
   readonly scheduler: ReturnType<typeof statusJson> | null;
 }
 
+function buildsJson(builds: BuildService, now: number): NonNullable<LiveState['builds']> {
+  const stats = builds.stats();
+  // No query for running builds when the run has none (the common, idle case).
+  const running = stats.activeWorkers > 0 ? builds.repo.withStatus('running').map((b) => buildJson(b, now)) : [];
+  return { stats, running };
+}
+
 export function liveState(s: LiveSources): LiveState {
   const collection = s.latest();
   const now = s.now();
@@ -50,9 +57,7 @@ export function liveState(s: LiveSources): LiveState {
     metrics: doc?.metrics ?? [],
     errors: doc?.errors ?? [],
     frequency: s.frequencyReports() ?? [],
-    builds: builds
-      ? { stats: builds.stats(), running: builds.repo.withStatus('running').map((b) => buildJson(b, now)) }
-      : null,
+    builds: builds ? buildsJson(builds, now) : null,
     quiet: assessment ? assessmentJson(assessment) : null,
     scheduler: scheduler ? statusJson(scheduler, now) : null,
   };

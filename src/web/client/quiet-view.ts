@@ -20,22 +20,26 @@ interface HealthJson {
   readonly reasons: readonly string[];
 }
 
-/** Streaks and health change slowly: fetched every this many collections, or when the state changes. */
-const SLOW_EVERY = 6;
+/**
+ * Streaks and health change slowly: fetched when the quiet state or the failing collectors change,
+ * else every 5 minutes (the 24 h timeline moves by a third of a percent in that time).
+ */
+const SLOW_EVERY_MS = 300_000;
 
 const time = (iso: string | null): string => (iso ? new Date(iso).toLocaleTimeString('en-GB', { hour12: false }) : '–');
 
 export class QuietView {
-  private count = 0;
-  private lastState: string | undefined;
+  private fetchedAt = -Infinity;
+  private lastKey: string | undefined;
 
   async update(state: LiveState): Promise<void> {
     this.renderQuiet(state);
     this.renderScheduler(state);
     this.renderHealthNow(state);
-    const q = state.quiet?.state;
-    if (this.count++ % SLOW_EVERY === 0 || q !== this.lastState) {
-      this.lastState = q;
+    const key = `${state.quiet?.state}/${state.errors.map((e) => e.collector).join(',')}`;
+    if (performance.now() - this.fetchedAt >= SLOW_EVERY_MS || key !== this.lastKey) {
+      this.lastKey = key;
+      this.fetchedAt = performance.now();
       const [streaks, health] = await Promise.all([
         getJson<StreaksJson>('/api/system-stats/quiet-streaks?range=24h'),
         getJson<HealthJson>('/api/system-stats/health'),
