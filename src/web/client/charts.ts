@@ -13,6 +13,8 @@ declare global {
 
 const PALETTE = ['#2f7ed8', '#e4572e', '#29a36a', '#a05bd5', '#d4a017', '#17a2b8', '#c2185b', '#6d8b00', '#8d6e63', '#546e7a', '#ff7f0e', '#1f77b4'];
 
+const BINARY_STEPS = Array.from({ length: 60 }, (_, i) => 2 ** i);
+
 export type Series = ReadonlyMap<string, readonly (number | null)[]>;
 
 const cssVar = (name: string): string => getComputedStyle(document.documentElement).getPropertyValue(name).trim();
@@ -92,7 +94,15 @@ export class Chart {
         ],
         axes: [
           { stroke: fg, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid } },
-          { stroke: fg, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid }, size: 80, values: (_u, vals) => vals.map((v) => fmt(v)) },
+          {
+            stroke: fg,
+            grid: { stroke: grid, width: 1 },
+            ticks: { stroke: grid },
+            size: 80,
+            values: (_u, vals) => vals.map((v) => fmt(v)),
+            // Bytes tick at binary steps (128 MiB, 256 MiB), not at decimal ones that read 95.4 MiB.
+            ...(this.unit === 'By' ? { incrs: BINARY_STEPS } : {}),
+          },
         ],
         legend: { live: true },
       },

@@ -26,6 +26,7 @@ interface HealthJson {
  */
 const SLOW_EVERY_MS = 300_000;
 
+const dateTime = (iso: string): string => new Date(iso).toLocaleString('en-GB', { hour12: false, dateStyle: 'short', timeStyle: 'short' });
 const time = (iso: string | null): string => (iso ? new Date(iso).toLocaleTimeString('en-GB', { hour12: false }) : '–');
 
 export class QuietView {
@@ -95,7 +96,7 @@ export class QuietView {
         ['Longest', humanDuration(s.longest_sec * 1000)],
       ]),
       bar,
-      el('p', { class: 'axis' }, el('span', {}, time(s.from)), el('span', {}, time(s.to))),
+      el('p', { class: 'axis' }, el('span', {}, dateTime(s.from)), el('span', {}, dateTime(s.to))),
       table(
         'Quiet streaks in the last 24 hours',
         ['start', 'end', 'duration', 'average score', 'lowest score'],
