@@ -21,7 +21,7 @@ const INTERVAL = process.env.BENCH_WEB_INTERVAL ?? '10s';
 const WARM_UP_MS = 20_000;
 const SETTLE_MS = 5_000;
 const ROUND_MS = Number(process.env.BENCH_WEB_ROUND_MS ?? 60_000);
-const ROUNDS = 4;
+const ROUNDS = 6;
 
 interface Agent {
   readonly pid: number;

@@ -14,6 +14,7 @@
 // - Handlers throw ApiError for 4xx answers; a thrown zod error becomes 400 naming the field. Any
 //   other exception is a bug: it is logged and answered 500 with no detail.
 // - Every answer, including errors, is JSON; errors are {"error": "<message>", "field": "<name>"}.
+//   Only raw routes (router.raw: the web page's files and event stream) write other answers themselves.
 // - requestStats() reports the recent error rates and latency p95 (scheduler quiet assessment).
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
