@@ -2,13 +2,13 @@
 //   GET /                 the page (also /ui/index.html); GET /favicon.ico its icon
 //   GET /ui/:file         the page's scripts, styles and the bundled uPlot (a fixed list, see static-files.ts)
 //   GET /api/ui/state     the live state (live-state.ts) of the latest collection
-//   GET /api/ui/events    the same, pushed as server-sent events after every collection
+//   GET /api/ui/events    the same, pushed as server-sent events after every collection (StreamEncoder)
 //   GET /api/catalogue    the metric catalogue: names, kinds, units, descriptions (labels for any metric)
 import type { AgentContext } from '../agent/types.js';
 import { ApiError, type RawHandler } from '../api/router.js';
 import { CATALOGUE } from '../catalogue.js';
 import { EventStream } from './event-stream.js';
-import { liveState, type LiveSources } from './live-state.js';
+import { liveState, type LiveSources, StreamEncoder } from './live-state.js';
 import type { WebModuleDeps } from './module.js';
 import { StaticFiles } from './static-files.js';
 
@@ -26,8 +26,8 @@ export function serveWebPage(agent: AgentContext, deps: WebModuleDeps): () => vo
     assessment: () => deps.scheduler.monitor?.current(),
     now: Date.now,
   };
-  const state = (): string => JSON.stringify(liveState(sources));
-  agent.onCollection(() => events.publish(state));
+  const encoder = new StreamEncoder(sources);
+  agent.onCollection(() => events.publish(() => encoder.next()));
 
   const file =
     (name: string): RawHandler =>
@@ -54,7 +54,7 @@ export function serveWebPage(agent: AgentContext, deps: WebModuleDeps): () => vo
     'GET',
     '/api/ui/events',
     (_req, res) => {
-      if (!events.attach(res, state, agent.config.interval)) throw new ApiError(429, 'too many open event streams', 'path', 5);
+      if (!events.attach(res, () => encoder.full(), agent.config.interval)) throw new ApiError(429, 'too many open event streams', 'path', 5);
     },
     { longPoll: true },
   );

@@ -64,6 +64,7 @@ export function pageFiles(): ReadonlyMap<string, string> {
     ['builds-view.js', here('./client/builds-view.js')],
     ['quiet-view.js', here('./client/quiet-view.js')],
     ['units.js', here('./client/units.js')],
+    ['stream.js', here('./client/stream.js')],
     ['panel.js', here('../ui/panel.js')],
     ['panel-format.js', here('../ui/panel-format.js')],
     ['format.js', here('../ui/format.js')],

@@ -1,6 +1,7 @@
 // The page: paints the latest state, then follows the agent's event stream (one message per
 // collection). It only reads; on a lost stream the browser reconnects by itself.
 import type { LiveState } from '../live-state.js';
+import { decodeMessage, type LiveMessage } from './stream.js';
 import { BuildsView } from './builds-view.js';
 import { byId, fill, getJson } from './dom.js';
 import { type CatalogueEntry, MetricsView } from './metrics-view.js';
@@ -38,7 +39,15 @@ async function main(): Promise<void> {
   };
 
   const events = new EventSource('/api/ui/events');
-  events.onmessage = (e: MessageEvent<string>) => show(JSON.parse(e.data) as LiveState);
+  let last: LiveState | undefined;
+  events.onmessage = (e: MessageEvent<string>) => {
+    last = decodeMessage(JSON.parse(e.data) as LiveMessage, last);
+    show(last);
+  };
+  // A reconnected stream starts again with the full state.
+  events.onopen = () => {
+    last = undefined;
+  };
   events.onerror = () => fill(status, 'connection lost, reconnecting…');
 
   const redraw = (): void => {
