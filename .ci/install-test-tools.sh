@@ -38,6 +38,8 @@ need script bsdutils
 # elsewhere on PATH is not enough) and debootstrap for base images without a registry.
 need dockerd docker.io
 need debootstrap debootstrap
+# The web page tests drive a real browser (playwright-core, never a downloaded one).
+need chromium chromium
 
 if [ -z "$missing" ]; then
   echo "install-test-tools: everything present"

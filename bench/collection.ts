@@ -5,12 +5,12 @@
 //    taken after a warm-up (start-up and JIT tier-up are a one-off cost of a long-running process), and
 //    the first 10 s after start are printed too.
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { fmt, median } from './stats.js';
+import { fmt, median, procCpuSeconds } from './stats.js';
 import type { Benchmark } from './types.js';
 
 const ROUNDS = 7;
@@ -61,12 +61,6 @@ async function measureInProcess(root: string): Promise<void> {
   process.stdout.write(
     `in-process CPU ratio otel-sysmon/host-metrics: ${fmt(ratio)} (${fmt(1 / ratio, 1)}x cheaper); medians of ${REPEATS} processes x ${ROUNDS} rounds x ${PER_ROUND} collections each\n`,
   );
-}
-
-function procCpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
 async function measureProcesses(root: string): Promise<void> {

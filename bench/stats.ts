@@ -1,4 +1,6 @@
 // Small statistics helpers shared by the benchmarks.
+import { readdirSync, readFileSync } from 'node:fs';
+
 export function median(values: readonly number[]): number {
   if (values.length === 0) return NaN;
   const s = [...values].sort((a, b) => a - b);
@@ -16,6 +18,29 @@ export function percentile(values: readonly number[], p: number): number {
 export function cpuMs(): number {
   const u = process.cpuUsage();
   return (u.user + u.system) / 1000;
+}
+
+/** CPU time (user + system) of another process in seconds, from /proc/PID/stat (Linux). */
+export function procCpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/**
+ * CPU time of all of a process's threads in seconds, from /proc/PID/task/TID/schedstat (nanoseconds;
+ * /proc/PID/stat counts 10 ms ticks, too coarse for an agent that idles at a few ms per second).
+ */
+export function procCpuSecondsFine(pid: number): number {
+  let ns = 0;
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      ns += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'latin1').split(' ')[0]);
+    } catch {
+      // The thread ended between the listing and the read.
+    }
+  }
+  return ns / 1e9;
 }
 
 export function fmt(value: number, digits = 3): string {

@@ -5,7 +5,8 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import { MeterProvider, type MetricReader, type PushMetricExporter } from '@opentelemetry/sdk-metrics';
 import { type MetricName, SCHEMA_URL } from '../catalogue.js';
 import { CollectionSink, HostCollection } from '../collectors/collect.js';
-import { hostCollectionFor, resolveHostPaths } from '../collectors/index.js';
+import { frequencyReports, hostCollectionFor, resolveHostPaths } from '../collectors/index.js';
+import type { CpuFrequencyReport } from '../collectors/frequency/types.js';
 import type { Collection, Collector, Point } from '../collectors/types.js';
 import { prepareDataDir } from '../config/data-dir.js';
 import type { LoadedConfig } from '../config/load.js';
@@ -110,6 +111,10 @@ export class Agent implements AgentContext {
 
   onCollection(listener: (collection: Collection) => void): void {
     this.listeners.push(listener);
+  }
+
+  frequencyReports(): readonly CpuFrequencyReport[] | undefined {
+    return frequencyReports(this.host.collectors);
   }
 
   async start(): Promise<void> {

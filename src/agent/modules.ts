@@ -5,6 +5,7 @@ import type { LoadedConfig } from '../config/load.js';
 import { createSchedulerModule } from '../scheduler/module.js';
 import { createStoreModule } from '../store/store.js';
 import { durableExporterFor } from '../telemetry/delivery-exporter.js';
+import { createWebModule } from '../web/module.js';
 import type { AgentModule } from './types.js';
 
 export function agentModules(config: LoadedConfig): AgentModule[] {
@@ -15,6 +16,10 @@ export function agentModules(config: LoadedConfig): AgentModule[] {
   // The store first and the API last: modules in between add routes; the API stops first on shutdown.
   const store = createStoreModule();
   const api = createApiModule();
-  modules.push(store, createBuildsModule({ store, api }), createSchedulerModule({ store, api }), api);
+  const builds = createBuildsModule({ store, api });
+  const scheduler = createSchedulerModule({ store, api });
+  modules.push(store, builds, scheduler, api);
+  // After the API: it stops first, ending the page's event streams before the API closes.
+  modules.push(createWebModule({ api, builds, scheduler }));
   return modules;
 }

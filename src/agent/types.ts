@@ -3,8 +3,10 @@
 import type { Histogram } from '@opentelemetry/api';
 import type { MetricName } from '../catalogue.js';
 import type { LoadedConfig } from '../config/load.js';
+import type { CpuFrequencyReport } from '../collectors/frequency/types.js';
 import type { Collection, PointSink } from '../collectors/types.js';
 import type { Logger } from '../log.js';
+import type { ResourceAttributes } from '../telemetry/resource.js';
 
 /**
  * Adds points for the agent's own metrics; called once per collection, right after the host
@@ -26,6 +28,10 @@ export interface AgentContext {
   latest(): Collection | undefined;
   /** Called after every host collection (for rate, dynamic max workers, quiet assessment). */
   onCollection(listener: (collection: Collection) => void): void;
+  /** The resource attributes every metric carries (host.name, service.version, ...). */
+  readonly resource?: ResourceAttributes;
+  /** The frequency chain's last per-CPU outcome with each source's reason (what `doctor` shows). */
+  frequencyReports?(): readonly CpuFrequencyReport[] | undefined;
 }
 
 export interface AgentModule {

@@ -6,7 +6,7 @@ import type { ListenAddress } from '../config/values.js';
 import type { Logger } from '../log.js';
 import { listenOn } from '../util/listen.js';
 import { checkListenAllowed, resolveServerToken } from './auth.js';
-import { type Handler, type RouteOptions, Router } from './router.js';
+import { type Handler, type RawHandler, type RouteOptions, Router } from './router.js';
 
 export interface ApiServer {
   readonly url: string;
@@ -33,6 +33,8 @@ export async function listenApi(listener: Router['listener'], listen: ListenAddr
 export interface ApiModule extends AgentModule {
   /** Adds a route; callable before or after start (routes are looked up per request). */
   route(method: string, pattern: string, handler: Handler, options?: RouteOptions): void;
+  /** Adds a route whose handler writes the response itself (static files, event streams). */
+  raw(method: string, pattern: string, handler: RawHandler, options?: RouteOptions): void;
   /** Recent error rates and latency p95 (zeros before start). */
   requestStats(windowMs?: number): ReturnType<Router['requestStats']>;
   /** The URL the API listens on, once started. */
@@ -42,7 +44,8 @@ export interface ApiModule extends AgentModule {
 interface PendingRoute {
   readonly method: string;
   readonly pattern: string;
-  readonly handler: Handler;
+  readonly handler: Handler | undefined;
+  readonly raw?: RawHandler;
   readonly options?: RouteOptions;
 }
 
@@ -61,6 +64,10 @@ export function createApiModule(): ApiModule {
       if (router) router.route(method, pattern, handler, options);
       else pending.push({ method, pattern, handler, options });
     },
+    raw(method, pattern, handler, options) {
+      if (router) router.raw(method, pattern, handler, options);
+      else pending.push({ method, pattern, handler: undefined, raw: handler, options });
+    },
     requestStats(windowMs) {
       return router ? router.requestStats(windowMs) : { requests: 0, serverErrorRate: 0, clientErrorRate: 0, latencyP95Ms: 0 };
     },
@@ -70,7 +77,10 @@ export function createApiModule(): ApiModule {
       checkListenAllowed(agent.config.apiListen.host, source);
       agent.log.redact(token);
       router = new Router({ token, log: agent.log });
-      for (const r of pending.splice(0)) router.route(r.method, r.pattern, r.handler, r.options);
+      for (const r of pending.splice(0)) {
+        if (r.raw) router.raw(r.method, r.pattern, r.raw, r.options);
+        else router.route(r.method, r.pattern, r.handler!, r.options);
+      }
       server = await listenApi(router.listener, agent.config.apiListen);
       agent.log.info('local API listening', { url: server.url, token: source });
     },

@@ -15,6 +15,7 @@
 //   store that cannot write (full disk: 507, I/O error: 503, with Retry-After) is logged once, and its
 //   recovery once. Any other exception is a bug: it is logged and answered 500 with no detail.
 // - Every answer, including errors, is JSON; errors are {"error": "<message>", "field": "<name>"}.
+//   Only raw routes (router.raw: the web page's files and event stream) write other answers themselves.
 // - requestStats() reports the recent error rates and latency p95 (scheduler quiet assessment).
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
@@ -45,6 +46,12 @@ export interface ApiResponse {
 }
 
 export type Handler = (req: ApiRequest) => ApiResponse | Promise<ApiResponse>;
+
+/**
+ * Writes the answer itself (static files, an event stream): for GET routes whose answer is not JSON.
+ * The request body is not read; ApiRequest.body is undefined.
+ */
+export type RawHandler = (req: ApiRequest, res: ServerResponse) => void;
 
 export interface RouteOptions {
   /** Require the bearer token (default: true for every method but GET and HEAD). */
@@ -87,7 +94,8 @@ export function validate<S extends z.ZodType>(schema: S, value: unknown, fieldPr
 interface Route {
   readonly method: string;
   readonly segments: readonly string[];
-  readonly handler: Handler;
+  readonly handler: Handler | undefined;
+  readonly raw: RawHandler | undefined;
   readonly auth: boolean;
   readonly longPoll: boolean;
 }
@@ -116,6 +124,15 @@ export class Router {
   }
 
   route(method: string, pattern: string, handler: Handler, options: RouteOptions = {}): void {
+    this.add(method, pattern, { handler, raw: undefined }, options);
+  }
+
+  /** A route whose handler writes the response itself (see RawHandler). */
+  raw(method: string, pattern: string, handler: RawHandler, options: RouteOptions = {}): void {
+    this.add(method, pattern, { handler: undefined, raw: handler }, options);
+  }
+
+  private add(method: string, pattern: string, handlers: Pick<Route, 'handler' | 'raw'>, options: RouteOptions): void {
     const m = method.toUpperCase();
     const segments = pattern.split('/').filter((s) => s !== '');
     if (this.routes.some((r) => r.method === m && r.segments.join('/') === segments.join('/'))) {
@@ -124,7 +141,7 @@ export class Router {
     this.routes.push({
       method: m,
       segments,
-      handler,
+      ...handlers,
       auth: options.auth ?? !(m === 'GET' || m === 'HEAD'),
       longPoll: options.longPoll ?? false,
     });
@@ -178,16 +195,14 @@ export class Router {
       throw new ApiError(401, 'missing or wrong bearer token', 'Authorization');
     }
     if (found.route.longPoll) this.unmeasured.add(res);
+    const request = { method, path: url.pathname, params: found.params, query: url.searchParams, headers: req.headers, receivedMs };
+    if (found.route.raw) {
+      req.resume();
+      found.route.raw({ ...request, body: undefined }, res);
+      return;
+    }
     const body = await readJsonBody(req, res);
-    const answer = await found.route.handler({
-      method,
-      path: url.pathname,
-      params: found.params,
-      query: url.searchParams,
-      headers: req.headers,
-      body,
-      receivedMs,
-    });
+    const answer = await found.route.handler!({ ...request, body });
     if (method !== 'GET' && method !== 'HEAD' && answer.status < 300) this.storeWrites.succeeded();
     send(res, answer.status, answer.body, answer.headers);
   }

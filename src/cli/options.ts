@@ -41,6 +41,7 @@ function groupTitle(group: OptionGroup): string {
     quiet: 'Quiet assessment',
     scheduler: 'Lease scheduler',
     history: 'History',
+    ui: 'Web page',
   };
   return titles[group];
 }

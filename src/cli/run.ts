@@ -20,6 +20,7 @@ const GROUPS: readonly OptionGroup[] = [
   'quiet',
   'scheduler',
   'history',
+  'ui',
 ];
 
 export const runCommand: CommandModule = {

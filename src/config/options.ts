@@ -72,6 +72,7 @@ export interface Config {
   apiListen: ListenAddress;
   apiTokenFile: string | undefined;
   apiUrl: string;
+  ui: boolean;
   maxWorkers: number;
   runIdleTimeout: number;
   pipelineNameLimit: number;
@@ -118,7 +119,8 @@ export type OptionGroup =
   | 'spool'
   | 'quiet'
   | 'scheduler'
-  | 'history';
+  | 'history'
+  | 'ui';
 
 export interface OptionSpec<T> {
   readonly group: OptionGroup;
@@ -453,6 +455,14 @@ export const OPTIONS: { readonly [K in ConfigKey]: OptionSpec<Config[K]> } = {
     env: ['SYSMON_API_URL'],
     parse: (raw) => parseUrl(raw).toString().replace(/\/$/, ''),
     default: () => 'http://127.0.0.1:9465',
+  },
+  ui: {
+    group: 'ui',
+    describe: 'Serve the read-only web page at / of the local API (--ui false turns it off)',
+    flag: 'boolean',
+    env: ['SYSMON_UI'],
+    parse: parseBoolean,
+    default: () => true,
   },
   maxWorkers: {
     group: 'builds',

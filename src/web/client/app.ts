@@ -1,0 +1,67 @@
+// The page: paints the latest state, then follows the agent's event stream (one message per
+// collection). It only reads; on a lost stream the browser reconnects by itself.
+import type { LiveState } from '../live-state.js';
+import { decodeMessage, type LiveMessage } from './stream.js';
+import { BuildsView } from './builds-view.js';
+import { byId, fill, getJson } from './dom.js';
+import { type CatalogueEntry, MetricsView } from './metrics-view.js';
+import { QuietView } from './quiet-view.js';
+
+async function main(): Promise<void> {
+  const status = byId('status');
+  const { metrics: catalogue } = await getJson<{ metrics: CatalogueEntry[] }>('/api/catalogue');
+  const metrics = new MetricsView(catalogue);
+  const builds = new BuildsView();
+  const quiet = new QuietView();
+  let busy = Promise.resolve();
+  let updates = 0;
+
+  const show = (state: LiveState): void => {
+    // One update at a time: a slow fetch must not interleave two states.
+    busy = busy
+      .then(async () => {
+        const host = state.resource['host.name'];
+        fill(byId('host'), host === undefined ? '' : String(host));
+        if (state.collected_at === null) {
+          fill(status, 'waiting for the first collection…');
+          return;
+        }
+        metrics.update(state);
+        await Promise.all([builds.update(state), quiet.update(state)]);
+        updates++;
+        document.body.dataset.collectedAt = state.collected_at;
+        document.body.dataset.updates = String(updates);
+        fill(status, `live · collected ${new Date(state.collected_at).toLocaleTimeString('en-GB', { hour12: false })} · every ${state.interval_ms / 1000} s`);
+      })
+      .catch((err: unknown) => {
+        fill(status, `error: ${(err as Error).message}`);
+      });
+  };
+
+  const events = new EventSource('/api/ui/events');
+  let last: LiveState | undefined;
+  events.onmessage = (e: MessageEvent<string>) => {
+    last = decodeMessage(JSON.parse(e.data) as LiveMessage, last);
+    show(last);
+  };
+  // A reconnected stream starts again with the full state.
+  events.onopen = () => {
+    last = undefined;
+  };
+  events.onerror = () => fill(status, 'connection lost, reconnecting…');
+
+  const redraw = (): void => {
+    metrics.redraw();
+    builds.redraw();
+  };
+  matchMedia('(prefers-color-scheme: dark)').addEventListener('change', redraw);
+  let resizeTimer: number | undefined;
+  addEventListener('resize', () => {
+    window.clearTimeout(resizeTimer);
+    resizeTimer = window.setTimeout(redraw, 200);
+  });
+}
+
+main().catch((err: unknown) => {
+  fill(byId('status'), `error: ${(err as Error).message}`);
+});

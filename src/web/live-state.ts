@@ -1,0 +1,103 @@
+// What the page shows of one collection, as one JSON document: the collection's metrics by
+// catalogue name (whatever collectors exist), the frequency chain's per-CPU outcome with the reasons
+// `doctor` gives, dsynth's panel figures and workers, the quiet assessment and the scheduler status.
+// GET /api/ui/state answers it; the event stream pushes it after every collection, shortened by
+// StreamEncoder: a metric whose series are those of the previous message carries only its values.
+import type { BuildJson } from '../builds/json.js';
+import { buildJson } from '../builds/json.js';
+import type { BuildService, StatsView } from '../builds/service.js';
+import type { CpuFrequencyReport } from '../collectors/frequency/types.js';
+import type { Collection, CollectorError } from '../collectors/types.js';
+import { statusJson } from '../scheduler/json.js';
+import { type Assessment, assessmentJson } from '../scheduler/quiet.js';
+import type { LeaseScheduler } from '../scheduler/scheduler.js';
+import { type SnapshotMetric, snapshotDocument } from '../snapshot.js';
+import type { ResourceAttributes } from '../telemetry/resource.js';
+import type { LiveMessage, MetricValues } from './client/stream.js';
+
+export interface LiveSources {
+  readonly intervalMs: number;
+  readonly resource: ResourceAttributes;
+  latest(): Collection | undefined;
+  frequencyReports(): readonly CpuFrequencyReport[] | undefined;
+  builds(): BuildService | undefined;
+  scheduler(): LeaseScheduler | undefined;
+  assessment(): Assessment | undefined;
+  now(): number;
+}
+
+export interface LiveState {
+  readonly collected_at: string | null;
+  readonly interval_ms: number;
+  readonly resource: Readonly<Record<string, string | number | boolean>>;
+  readonly metrics: readonly SnapshotMetric[];
+  readonly errors: readonly CollectorError[];
+  readonly frequency: readonly CpuFrequencyReport[];
+  readonly builds: { readonly stats: StatsView; readonly running: readonly BuildJson[] } | null;
+  readonly quiet: ReturnType<typeof assessmentJson> | null;
+  readonly scheduler: ReturnType<typeof statusJson> | null;
+}
+
+function buildsJson(builds: BuildService, now: number): NonNullable<LiveState['builds']> {
+  const stats = builds.stats();
+  // No query for running builds when the run has none (the common, idle case).
+  const running = stats.activeWorkers > 0 ? builds.repo.withStatus('running').map((b) => buildJson(b, now)) : [];
+  return { stats, running };
+}
+
+export function liveState(s: LiveSources): LiveState {
+  const collection = s.latest();
+  const now = s.now();
+  const builds = s.builds();
+  const scheduler = s.scheduler();
+  const assessment = s.assessment();
+  const doc = collection ? snapshotDocument(collection, s.resource) : undefined;
+  return {
+    collected_at: collection ? new Date(collection.timeMs).toISOString() : null,
+    interval_ms: s.intervalMs,
+    resource: s.resource,
+    metrics: doc?.metrics ?? [],
+    errors: doc?.errors ?? [],
+    frequency: s.frequencyReports() ?? [],
+    builds: builds ? buildsJson(builds, now) : null,
+    quiet: assessment ? assessmentJson(assessment) : null,
+    scheduler: scheduler ? statusJson(scheduler, now) : null,
+  };
+}
+
+/**
+ * Encodes the stream's messages. The first message a tab gets is the full state; after that each
+ * collection's metrics go out as values when their series are unchanged (collectors reuse one
+ * attribute object per series, so comparing references is enough), which is most of the bytes to
+ * serialize and send. Every open tab has seen the previous message: a tab attaching gets the full
+ * state of the latest collection, which is the one the previous message described.
+ */
+export class StreamEncoder {
+  private series = new Map<string, readonly SnapshotMetric['points'][number]['attributes'][]>();
+
+  constructor(private readonly sources: LiveSources) {}
+
+  /** The full state, as the first message of a new tab; it becomes the reference for the next message. */
+  full(): string {
+    const state = liveState(this.sources);
+    this.remember(state.metrics);
+    return JSON.stringify(state);
+  }
+
+  /** The next message for every open tab. */
+  next(): string {
+    const { resource: _resource, metrics, ...rest } = liveState(this.sources);
+    const encoded = metrics.map((m): SnapshotMetric | MetricValues => {
+      const before = this.series.get(m.name);
+      const same = before !== undefined && before.length === m.points.length && m.points.every((p, i) => p.attributes === before[i]);
+      return same ? { name: m.name, values: m.points.map((p) => p.value) } : m;
+    });
+    this.remember(metrics);
+    const message: LiveMessage = { ...rest, metrics: encoded };
+    return JSON.stringify(message);
+  }
+
+  private remember(metrics: readonly SnapshotMetric[]): void {
+    this.series = new Map(metrics.map((m) => [m.name, m.points.map((p) => p.attributes)]));
+  }
+}
