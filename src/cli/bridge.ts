@@ -2,7 +2,6 @@
 // into Timeplus Proton streams through its ingest REST API, spooling durably while Proton is away.
 import { mkdirSync } from 'node:fs';
 import type { Argv, CommandModule } from 'yargs';
-import { createBridge } from '../bridge/bridge.js';
 import { bridgeYargsOptions, resolveBridgeConfig } from '../bridge/config.js';
 import type { OptionGroup } from '../config/options.js';
 import { commandContext, handle, withOptions } from './options.js';
@@ -18,6 +17,7 @@ export const bridgeCommand: CommandModule = {
   handler: handle(async (argv: Record<string, unknown>) => {
     const { config, log } = commandContext(argv, GROUPS);
     const bc = resolveBridgeConfig(argv);
+    const { createBridge } = await import('../bridge/bridge.js');
     log.redact(bc.protonPassword);
     log.redact(bc.token);
     mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
