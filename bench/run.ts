@@ -1,7 +1,7 @@
 // `npm run bench [-- name ...]`: runs the benchmarks in one process, one after the other.
 import type { Benchmark } from './types.js';
 
-const MODULES = ['collection', 'frequency', 'api', 'wrap', 'scheduler', 'bridge'] as const;
+const MODULES = ['collection', 'footprint', 'frequency', 'api', 'wrap', 'scheduler', 'bridge'] as const;
 
 const wanted = process.argv.slice(2);
 let failures = 0;

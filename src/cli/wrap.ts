@@ -61,8 +61,8 @@ export const wrapCommand: CommandModule<object, WrapArgs> = {
     const words = [...(argv['--'] ?? []), ...argv._.slice(1)].map(String);
     if (words.length === 0) throw new ConfigError('wrap needs a command after --, e.g. otel-sysmon wrap -- make -j4');
     const intervalMs = sampleInterval(argv['sample-interval']);
-    const { ID_PATTERN } = await import('../builds/schemas.js');
-    const worker = argv.worker === undefined ? undefined : checkId('worker', argv.worker, ID_PATTERN);
+    // The API's own rule (builds/schemas.ts, with zod: loaded only when there is an id to check).
+    const worker = argv.worker === undefined ? undefined : checkId('worker', argv.worker, (await import('../builds/schemas.js')).ID_PATTERN);
     const name = (argv.name ?? [basename(words[0]), ...words.slice(1)].join(' ')).slice(0, 256).trim() || words[0];
     const { config, log } = commandContext(argv, ['data', 'api']);
     const { randomBytes } = await import('node:crypto');
@@ -70,15 +70,15 @@ export const wrapCommand: CommandModule<object, WrapArgs> = {
     const { ApiClient } = await import('../api/client.js');
     const { runWrapped } = await import('../builds/wrap-run.js');
     const { WrapReport } = await import('../builds/wrap-report.js');
-    const { BuildRepo } = await import('../store/builds.js');
-    const { openStore, storePath } = await import('../store/store.js');
     const token = resolveClientToken(config);
     log.redact(token);
     const id = `wrap-${Date.now().toString(36)}-${randomBytes(4).toString('hex')}`;
     const report = new WrapReport(
       { id, name, workerId: worker },
       new ApiClient({ baseUrl: config.apiUrl, token, timeoutMs: 3_000 }),
-      () => {
+      async () => {
+        const { BuildRepo } = await import('../store/builds.js');
+        const { openStore, storePath } = await import('../store/store.js');
         mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
         return new BuildRepo(openStore(storePath(config.dataDir)));
       },
