@@ -1,5 +1,6 @@
 // Build telemetry as an agent module: the builds API, catalogue metrics, dynamic max workers from
-// each host collection, monitor.dat/summary.json every 2 s, and snapshot retention (at start and daily).
+// each host collection, monitor.dat/summary.json every 2 s while a run is active, and snapshot retention
+// (at start and daily).
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { AgentContext, AgentModule } from '../agent/types.js';
@@ -36,6 +37,7 @@ export function createBuildsModule(deps: BuildsModuleDeps): BuildsModule {
   let monitorTimer: NodeJS.Timeout | undefined;
   let purgeTimer: NodeJS.Timeout | undefined;
   let lastMonitor = '';
+  let monitorRunning = false;
   let purging: Promise<number> | undefined;
   const abort = new AbortController();
 
@@ -64,7 +66,7 @@ export function createBuildsModule(deps: BuildsModuleDeps): BuildsModule {
     const stats = service.stats();
     const monitor = formatMonitor(stats);
     try {
-      // Unchanged figures (an idle agent) are not rewritten.
+      // Unchanged figures are not rewritten.
       if (monitor !== lastMonitor) {
         writeFileAtomic(join(agent.dataDir, MONITOR_FILE), monitor);
         const now = Date.now();
@@ -80,6 +82,26 @@ export function createBuildsModule(deps: BuildsModuleDeps): BuildsModule {
     }
   };
 
+  // The files refresh every MONITOR_EVERY_MS while a run is active. With none, only the host's figures
+  // (load, swap) would move: an idle agent neither rewrites the files nor keeps a timer for them. A build
+  // joining starts the timer; the run's end, seen by the timer itself or at a collection, stops it after a
+  // last write.
+  const followRun = (): void => {
+    const active = service?.runView().active ?? false;
+    if (active === monitorRunning) return;
+    monitorRunning = active;
+    if (active) {
+      monitorTimer = setInterval(() => {
+        writeMonitorFiles();
+        followRun();
+      }, MONITOR_EVERY_MS).unref();
+    } else {
+      clearInterval(monitorTimer);
+      monitorTimer = undefined;
+    }
+    writeMonitorFiles();
+  };
+
   return {
     name: 'builds',
     get service() {
@@ -93,16 +115,20 @@ export function createBuildsModule(deps: BuildsModuleDeps): BuildsModule {
         maxWorkers: ctx.config.maxWorkers,
         runIdleTimeoutMs: ctx.config.runIdleTimeout,
         onFinished: durationRecorder(ctx),
+        onJoined: () => followRun(),
       });
       const s = service;
       registerBuildRoutes(deps.api, s);
       ctx.addProducer(buildsProducer(s));
       s.observeHost(ctx.latest());
-      ctx.onCollection((c) => s.observeHost(c));
+      ctx.onCollection((c) => {
+        s.observeHost(c);
+        followRun();
+      });
       void purge();
       purgeTimer = setInterval(() => void purge(), PURGE_EVERY_MS).unref();
       writeMonitorFiles();
-      monitorTimer = setInterval(writeMonitorFiles, MONITOR_EVERY_MS).unref();
+      followRun();
     },
     async stop() {
       clearInterval(monitorTimer);

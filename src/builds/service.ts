@@ -61,6 +61,8 @@ export interface BuildServiceOptions {
   readonly now?: () => number;
   /** Called after every finish (duration histogram). */
   readonly onFinished?: (build: Build) => void;
+  /** Called after a build is created or started: a run is active from then on (monitor files). */
+  readonly onJoined?: () => void;
 }
 
 export class BuildService {
@@ -90,6 +92,7 @@ export class BuildService {
     const id = input.id ?? `b-${now.toString(36)}-${randomBytes(6).toString('hex')}`;
     const build = this.repo.create({ id, name: input.name, workerId: input.worker_id }, now);
     this.run.queued(build.id, now);
+    this.options.onJoined?.();
     return build;
   }
 
@@ -97,6 +100,7 @@ export class BuildService {
     const now = this.now();
     const build = this.repo.start(id, now);
     this.run.started(id, now);
+    this.options.onJoined?.();
     return build;
   }
 
