@@ -133,3 +133,115 @@ export class BackgroundCheckpointer {
     if (this.db.open) this.db.pragma('wal_autocheckpoint = 1000');
   }
 }
+
+export interface OnDemandOptions {
+  /** How often writes are counted (an unref'd timer; 10 s, the default collection interval). */
+  readonly checkEveryMs?: number;
+  /** Rows written between two checks that start the worker (fewer: the writer checkpoints them itself). */
+  readonly burstRows?: number;
+  /** The worker stops after the log has not changed for this long. */
+  readonly idleExitMs?: number;
+  readonly onError?: (message: string) => void;
+}
+
+/**
+ * The worker thread only while writes come fast. Its isolate costs 10 MB of RSS and it wakes every
+ * second to find an idle log unchanged; an idle agent writes a few history rows per collection. So
+ * every `checkEveryMs` the rows written since the last check are counted (SQLite's total_changes()):
+ * a burst starts the worker, which stops again after `idleExitMs` without log changes; a trickle is
+ * checkpointed by the writer itself, PASSIVE, a few pages at a time. Between checks (and without the
+ * worker) the writer's automatic checkpoint stays at the backstop, so a burst never stalls the writer
+ * before the worker has started.
+ */
+export class OnDemandCheckpoints {
+  private worker: BackgroundCheckpointer | undefined;
+  private starting: Promise<void> | undefined;
+  private readonly timer: NodeJS.Timeout;
+  private readonly totalChanges: { get(): unknown };
+  private readonly checkpoint: { get(): unknown };
+  private lastChanges: number;
+  private lastLogChangeAt = 0;
+  private stopped = false;
+  private failed = false;
+
+  constructor(
+    private readonly db: Db,
+    private readonly options: OnDemandOptions = {},
+  ) {
+    this.totalChanges = db.prepare('SELECT total_changes()').pluck();
+    this.checkpoint = db.prepare('PRAGMA wal_checkpoint(PASSIVE)');
+    this.lastChanges = this.changes();
+    db.pragma(`wal_autocheckpoint = ${BACKSTOP_PAGES}`);
+    this.timer = setInterval(() => this.check(), options.checkEveryMs ?? 10_000).unref();
+  }
+
+  /** True while the worker thread runs. */
+  get workerRunning(): boolean {
+    return this.worker !== undefined;
+  }
+
+  private changes(): number {
+    return Number(this.totalChanges.get());
+  }
+
+  /** One check: start the worker on a burst, stop it when idle, or checkpoint a trickle here. */
+  check(): void {
+    if (this.stopped || this.starting) return;
+    const changes = this.changes();
+    const written = changes - this.lastChanges;
+    this.lastChanges = changes;
+    if (this.worker) {
+      if (written > 0) this.lastLogChangeAt = Date.now();
+      if (Date.now() - this.lastLogChangeAt >= (this.options.idleExitMs ?? 60_000)) void this.stopWorker();
+      return;
+    }
+    if (written >= (this.options.burstRows ?? 200) && !this.failed) {
+      this.startWorker();
+    } else if (written > 0) {
+      try {
+        this.checkpoint.get();
+      } catch (err) {
+        this.options.onError?.((err as Error).message);
+      }
+    }
+  }
+
+  private startWorker(): void {
+    this.lastLogChangeAt = Date.now();
+    this.starting = BackgroundCheckpointer.start(this.db, {
+      onError: this.options.onError,
+      onCheckpoint: () => {
+        this.lastLogChangeAt = Date.now();
+      },
+    })
+      .then(async (worker) => {
+        if (this.stopped) await worker.stop();
+        else this.worker = worker;
+      })
+      .catch((err: Error) => {
+        // Once: the writer keeps checkpointing small logs itself, the backstop bounds the rest.
+        this.failed = true;
+        this.options.onError?.(`cannot start the checkpoint worker: ${err.message}`);
+      })
+      .finally(() => {
+        this.starting = undefined;
+        if (this.db.open) this.db.pragma(`wal_autocheckpoint = ${BACKSTOP_PAGES}`);
+      });
+  }
+
+  private async stopWorker(): Promise<void> {
+    const worker = this.worker;
+    this.worker = undefined;
+    await worker?.stop();
+    if (this.db.open) this.db.pragma(`wal_autocheckpoint = ${BACKSTOP_PAGES}`);
+  }
+
+  /** Stops checking and the worker (after its last checkpoint); the writer checkpoints by itself again. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.timer);
+    await this.starting;
+    await this.stopWorker();
+    if (this.db.open) this.db.pragma('wal_autocheckpoint = 1000');
+  }
+}

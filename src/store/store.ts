@@ -3,7 +3,7 @@
 import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import type { AgentModule } from '../agent/types.js';
-import { BackgroundCheckpointer } from './checkpointer.js';
+import { OnDemandCheckpoints } from './checkpointer.js';
 import { type Migration, MIGRATIONS } from './migrations.js';
 
 export type Db = Database.Database;
@@ -72,7 +72,7 @@ export interface StoreModule extends AgentModule {
 /** Agent module owning the store's lifetime; start it before the modules that use `db`. */
 export function createStoreModule(): StoreModule {
   let db: Db | undefined;
-  let checkpointer: BackgroundCheckpointer | undefined;
+  let checkpointer: OnDemandCheckpoints | undefined;
   return {
     name: 'store',
     get db(): Db {
@@ -82,13 +82,9 @@ export function createStoreModule(): StoreModule {
     async start(agent) {
       db = openStore(storePath(agent.dataDir));
       const log = agent.log;
-      try {
-        checkpointer = await BackgroundCheckpointer.start(db, {
-          onError: (error) => log.warn('background store checkpoint failed', { error }),
-        });
-      } catch (err) {
-        log.warn('background store checkpoints unavailable; the writer checkpoints itself', { error: (err as Error).message });
-      }
+      checkpointer = new OnDemandCheckpoints(db, {
+        onError: (error) => log.warn('background store checkpoint failed', { error }),
+      });
       log.debug('store open', { file: storePath(agent.dataDir) });
     },
     async stop() {
