@@ -40,26 +40,31 @@ interface Subject {
   readonly metricsUrl?: string;
 }
 
-function procCpuSeconds(pid: number): number {
+/** CPU seconds of a whole process from /proc/<pid>/stat: 10 ms ticks, threads that ended included. */
+function statCpuSeconds(pid: number): number {
   const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
-/** CPU seconds per thread name (main thread "node", V8 helpers, libuv pool, the checkpoint worker...). */
-function threadCpu(pid: number): Map<string, number> {
-  const out = new Map<string, number>();
+/**
+ * CPU seconds per thread from /proc/<pid>/task/<tid>/schedstat (nanoseconds: an idle process uses a
+ * few 10 ms ticks a minute), split into the main thread and the rest (V8's helper threads, libuv's
+ * pool, worker threads; Node 20 does not name them).
+ */
+function threadCpu(pid: number): { main: number; others: number } {
+  let main = 0;
+  let others = 0;
   for (const tid of readdirSync(`/proc/${pid}/task`)) {
     try {
-      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'latin1');
-      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')).replace(/[0-9]+$/, '').trim();
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      out.set(name, (out.get(name) ?? 0) + (Number(fields[11]) + Number(fields[12])) / 100);
+      const s = Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'latin1').split(' ')[0]) / 1e9;
+      if (Number(tid) === pid) main += s;
+      else others += s;
     } catch {
       // The thread ended between the listing and the read.
     }
   }
-  return out;
+  return { main, others };
 }
 
 function rssKb(pid: number): { rss: number; peak: number } {
@@ -210,27 +215,29 @@ async function measurePhase(env: AgentEnv, phase: Phase, label: string, oneShots
   try {
     await sleep(phase.warmUpS * 1000);
     const cpu: number[][] = subjects.map(() => []);
-    const threads = subjects.map((s) => threadCpu(s.proc.pid!));
+    const statCpu: number[] = subjects.map(() => 0);
+    const split = subjects.map(() => ({ main: 0, others: 0 }));
     for (let w = 0; w < phase.windows; w++) {
-      const start = subjects.map((s) => procCpuSeconds(s.proc.pid!));
+      const start = subjects.map((s) => threadCpu(s.proc.pid!));
+      const startStat = subjects.map((s) => statCpuSeconds(s.proc.pid!));
       await sleep(phase.windowS * 1000);
-      subjects.forEach((s, i) => cpu[i].push(procCpuSeconds(s.proc.pid!) - start[i]));
+      subjects.forEach((s, i) => {
+        const end = threadCpu(s.proc.pid!);
+        cpu[i].push(end.main + end.others - start[i].main - start[i].others);
+        split[i].main += end.main - start[i].main;
+        split[i].others += end.others - start[i].others;
+        statCpu[i] += statCpuSeconds(s.proc.pid!) - startStat[i];
+      });
     }
-    const threadsAfter = subjects.map((s) => threadCpu(s.proc.pid!));
-    const totalS = phase.windowS * phase.windows;
+    const minutes = (phase.windowS * phase.windows) / 60;
     process.stdout.write(`\n${label}: ${phase.windows} windows of ${phase.windowS} s after ${phase.warmUpS} s, /metrics scraped every ${phase.intervalMs} ms\n`);
     subjects.forEach((s, i) => {
       const { rss, peak } = rssKb(s.proc.pid!);
-      const perThread = [...threadsAfter[i]]
-        .map(([name, after]) => [name, after - (threads[i].get(name) ?? 0)] as const)
-        .filter(([, used]) => used > 0)
-        .sort((a, b) => b[1] - a[1])
-        .map(([name, used]) => `${name} ${fmt((used / totalS) * 60, 2)}`)
-        .join(', ');
       process.stdout.write(
-        `  ${s.name.padEnd(34)} CPU per window ${cpu[i].map((c) => fmt(c, 2)).join(' / ')} s (median ${fmt(median(cpu[i]), 2)}); ` +
+        `  ${s.name.padEnd(34)} CPU per window ${cpu[i].map((c) => fmt(c, 3)).join(' / ')} s (median ${fmt(median(cpu[i]), 3)}); ` +
           `RSS ${fmt(rss / 1024, 1)} MB, peak ${fmt(peak / 1024, 1)} MB\n` +
-          `  ${''.padEnd(34)} CPU-s per minute by thread: ${perThread}\n`,
+          `  ${''.padEnd(34)} CPU-s per minute: main thread ${fmt(split[i].main / minutes, 3)}, other threads ${fmt(split[i].others / minutes, 3)} ` +
+          `(/proc/<pid>/stat, with threads that ended: ${fmt(statCpu[i] / minutes, 2)})\n`,
       );
     });
     for (let i = 1; i < subjects.length; i++) {

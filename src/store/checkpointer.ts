@@ -139,6 +139,8 @@ export interface OnDemandOptions {
   readonly checkEveryMs?: number;
   /** Rows written between two checks that start the worker (fewer: the writer checkpoints them itself). */
   readonly burstRows?: number;
+  /** Without the worker, the writer checkpoints once this many rows were written since its last checkpoint. */
+  readonly trickleRows?: number;
   /** The worker stops after the log has not changed for this long. */
   readonly idleExitMs?: number;
   readonly onError?: (message: string) => void;
@@ -149,7 +151,8 @@ export interface OnDemandOptions {
  * second to find an idle log unchanged; an idle agent writes a few history rows per collection. So
  * every `checkEveryMs` the rows written since the last check are counted (SQLite's total_changes()):
  * a burst starts the worker, which stops again after `idleExitMs` without log changes; a trickle is
- * checkpointed by the writer itself, PASSIVE, a few pages at a time. Between checks (and without the
+ * checkpointed by the writer itself, PASSIVE, every `trickleRows` rows (each checkpoint syncs the
+ * database file: 5-20 ms on this VM, so not at every check). Between checks (and without the
  * worker) the writer's automatic checkpoint stays at the backstop, so a burst never stalls the writer
  * before the worker has started.
  */
@@ -160,6 +163,7 @@ export class OnDemandCheckpoints {
   private readonly totalChanges: { get(): unknown };
   private readonly checkpoint: { get(): unknown };
   private lastChanges: number;
+  private uncheckpointedRows = 0;
   private lastLogChangeAt = 0;
   private stopped = false;
   private failed = false;
@@ -195,9 +199,12 @@ export class OnDemandCheckpoints {
       if (Date.now() - this.lastLogChangeAt >= (this.options.idleExitMs ?? 60_000)) void this.stopWorker();
       return;
     }
+    this.uncheckpointedRows += written;
     if (written >= (this.options.burstRows ?? 200) && !this.failed) {
+      this.uncheckpointedRows = 0;
       this.startWorker();
-    } else if (written > 0) {
+    } else if (this.uncheckpointedRows >= (this.options.trickleRows ?? 100)) {
+      this.uncheckpointedRows = 0;
       try {
         this.checkpoint.get();
       } catch (err) {

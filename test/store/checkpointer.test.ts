@@ -100,7 +100,7 @@ async function until(ok: () => boolean, what: string): Promise<void> {
 
 describe('OnDemandCheckpoints', () => {
   it('runs no worker while writes trickle: the writer checkpoints them itself at the next check', async () => {
-    const checkpoints = new OnDemandCheckpoints(db, { checkEveryMs: 20, burstRows: 50 });
+    const checkpoints = new OnDemandCheckpoints(db, { checkEveryMs: 20, burstRows: 50, trickleRows: 3 });
     try {
       expect(db.pragma('wal_autocheckpoint', { simple: true })).toBe(BACKSTOP_PAGES);
       const repo = new BuildRepo(db);

@@ -1,0 +1,10 @@
+import { Worker } from 'node:worker_threads';
+import { createRequire } from 'node:module';
+const mb = (n) => (n / 1048576).toFixed(1);
+const Database = createRequire(import.meta.url)('better-sqlite3');
+const db = new Database('/tmp/i16/m4.db'); db.pragma('journal_mode = WAL'); db.exec('create table if not exists t(x)');
+const snap = (l) => { gc(); console.log(l, 'rss', mb(process.memoryUsage().rss)); };
+await new Promise(r => setTimeout(r, 500)); snap('before worker');
+const w = new Worker(`const Database = require(${JSON.stringify(createRequire(import.meta.url).resolve('better-sqlite3'))}); const db = new Database('/tmp/i16/m4.db'); const c = db.prepare('PRAGMA wal_checkpoint(PASSIVE)'); setInterval(() => c.get(), 1000);`, { eval: true });
+await new Promise(r => setTimeout(r, 3000)); snap('with worker');
+await w.terminate(); await new Promise(r => setTimeout(r, 1000)); snap('after terminate');
