@@ -3,7 +3,7 @@
 import type { Histogram } from '@opentelemetry/api';
 import type { AgentContext, Producer } from '../agent/types.js';
 import type { Build } from '../store/builds.js';
-import type { BuildService } from './service.js';
+import { type BuildService, round1 } from './service.js';
 
 // Attribute objects shared by every collection (exporters key series by attribute object first).
 const PENDING = { 'cicd.pipeline.run.state': 'pending' } as const;
@@ -18,20 +18,23 @@ const OUTCOME = {
 } as const;
 
 export function buildsProducer(service: BuildService): Producer {
+  // The run's view and the store's totals (cached until a write) once per collection, not the API's
+  // whole StatsView: that would read the totals a second time and format dates nobody exports.
   return (sink) => {
-    const s = service.stats();
+    const run = service.runView();
     const t = service.repo.totals();
-    sink.add('cicd.pipeline.run.active', s.waiting, PENDING);
-    sink.add('cicd.pipeline.run.active', s.activeWorkers, EXECUTING);
-    sink.add('cicd.worker.count', s.activeWorkers, BUSY);
-    sink.add('cicd.worker.count', Math.max(0, s.dynMaxWorkers - s.activeWorkers), AVAILABLE);
+    const dynMax = service.dynMax.value;
+    sink.add('cicd.pipeline.run.active', run.waiting, PENDING);
+    sink.add('cicd.pipeline.run.active', run.running, EXECUTING);
+    sink.add('cicd.worker.count', run.running, BUSY);
+    sink.add('cicd.worker.count', Math.max(0, dynMax - run.running), AVAILABLE);
     sink.add('sysmon.build.cpu.time', t.cpuSeconds);
     for (const outcome of ['success', 'failed', 'ignored', 'skipped'] as const) sink.add('sysmon.build.count', t[outcome], OUTCOME[outcome]);
-    sink.add('sysmon.build.rate', s.rate);
-    sink.add('sysmon.build.impulse', s.impulse);
-    sink.add('sysmon.build.queue', s.remaining);
-    sink.add('sysmon.workers.dynamic_max', s.dynMaxWorkers);
-    sink.add('sysmon.workers.max', s.maxWorkers);
+    sink.add('sysmon.build.rate', round1(run.rate));
+    sink.add('sysmon.build.impulse', round1(run.impulse));
+    sink.add('sysmon.build.queue', run.remaining);
+    sink.add('sysmon.workers.dynamic_max', dynMax);
+    sink.add('sysmon.workers.max', service.dynMax.max);
   };
 }
 

@@ -204,5 +204,6 @@ export class BuildService {
   }
 }
 
-const round1 = (x: number): number => Math.round(x * 10) / 10;
+/** One decimal, as the API and the build metrics show rate and impulse. */
+export const round1 = (x: number): number => Math.round(x * 10) / 10;
 const round2 = (x: number): number => Math.round(x * 100) / 100;
