@@ -148,7 +148,8 @@ export interface OnDemandOptions {
 
 /**
  * The worker thread only while writes come fast. Its isolate costs 10 MB of RSS and it wakes every
- * second to find an idle log unchanged; an idle agent writes a few history rows per collection. So
+ * second to find an idle log unchanged; an idle agent writes a few history rows per collection, and
+ * one replaying its spool after a collector outage a few hundred (burstRows is above that). So
  * every `checkEveryMs` the rows written since the last check are counted (SQLite's total_changes()):
  * a burst starts the worker, which stops again after `idleExitMs` without log changes; a trickle is
  * checkpointed by the writer itself, PASSIVE, every `trickleRows` rows (each checkpoint syncs the
@@ -200,7 +201,7 @@ export class OnDemandCheckpoints {
       return;
     }
     this.uncheckpointedRows += written;
-    if (written >= (this.options.burstRows ?? 200) && !this.failed) {
+    if (written >= (this.options.burstRows ?? 1000) && !this.failed) {
       this.uncheckpointedRows = 0;
       this.startWorker();
     } else if (this.uncheckpointedRows >= (this.options.trickleRows ?? 100)) {
