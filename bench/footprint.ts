@@ -74,6 +74,27 @@ function rssKb(pid: number): { rss: number; peak: number } {
   return { rss: kb('VmRSS'), peak: kb('VmHWM') };
 }
 
+/** Resident KiB per mapping kind from /proc/<pid>/smaps: the executable, shared libraries and native addons, anonymous memory. */
+function residentByMapping(pid: number): Map<string, number> {
+  const out = new Map<string, number>();
+  let kind = '';
+  for (const line of readFileSync(`/proc/${pid}/smaps`, 'latin1').split('\n')) {
+    const head = /^[0-9a-f]+-[0-9a-f]+ \S+ \S+ \S+ \S+\s*(.*)$/.exec(line);
+    if (head) {
+      const path = head[1];
+      kind = path === '' || path === '[heap]' || path.startsWith('[anon') ? 'anonymous (V8 heaps, malloc, stacks)'
+        : path.startsWith('[') ? 'kernel ([stack], [vvar], [vdso])'
+        : path.endsWith('.node') ? `native addon ${path.replace(/.*node_modules\//, '').replace(/\/build\/.*/, '')}`
+        : /\.so(\.|$)/.test(path) ? 'shared libraries (libc, libstdc++, ...)'
+        : `executable ${path}`;
+      continue;
+    }
+    const rss = /^Rss:\s+(\d+)/.exec(line);
+    if (rss) out.set(kind, (out.get(kind) ?? 0) + Number(rss[1]));
+  }
+  return out;
+}
+
 async function freePort(): Promise<number> {
   const server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -248,6 +269,19 @@ async function measurePhase(env: AgentEnv, phase: Phase, label: string, oneShots
       );
     }
     process.stdout.write(`  scrapes answered: ${scraper.count()}\n`);
+    for (const s of subjects) {
+      const parts = [...residentByMapping(s.proc.pid!)].filter(([, kb]) => kb >= 256).sort((a, b) => b[1] - a[1]);
+      process.stdout.write(`  resident memory of ${s.name}: ${parts.map(([k, kb]) => `${k} ${fmt(kb / 1024, 1)} MB`).join('; ')}\n`);
+    }
+    if (apiUrl) {
+      try {
+        const res = await fetch(`${apiUrl}/api/system-stats/current`);
+        const p = ((await res.json()) as { process?: { rss_mb?: number; heap_used_mb?: number } }).process;
+        process.stdout.write(`  otel-sysmon run (Prometheus) reports rss ${p?.rss_mb} MB, V8 heap used ${p?.heap_used_mb} MB (/api/system-stats/current)\n`);
+      } catch (err) {
+        process.stdout.write(`  /api/system-stats/current: ${(err as Error).message}\n`);
+      }
+    }
     if (oneShots) await oneShots(apiUrl, dataDir);
   } finally {
     await scraper.stop();
