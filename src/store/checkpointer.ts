@@ -4,6 +4,7 @@
 // POSTs/s, against 6 ms with no checkpoints. So a worker thread with its own connection checkpoints
 // instead, PASSIVE (it never blocks the writer). The writer's own automatic checkpoint stays only as a
 // backstop for a log the worker cannot keep up with.
+import { type FSWatcher, watch } from 'node:fs';
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import type { Db } from './store.js';
@@ -137,8 +138,8 @@ export class BackgroundCheckpointer {
 export interface OnDemandOptions {
   /** How often writes are counted (an unref'd timer; 10 s, the default collection interval). */
   readonly checkEveryMs?: number;
-  /** Rows written between two checks that start the worker (fewer: the writer checkpoints them itself). */
-  readonly burstRows?: number;
+  /** Rows written per second, over at least a second, that start the worker (fewer: the writer checkpoints them itself). */
+  readonly burstRowsPerSecond?: number;
   /** Without the worker, the writer checkpoints once this many rows were written since its last checkpoint. */
   readonly trickleRows?: number;
   /** The worker stops after the log has not changed for this long. */
@@ -148,10 +149,11 @@ export interface OnDemandOptions {
 
 /**
  * The worker thread only while writes come fast. Its isolate costs 10 MB of RSS and it wakes every
- * second to find an idle log unchanged; an idle agent writes a few history rows per collection, and
- * one replaying its spool after a collector outage a few hundred (burstRows is above that). So
- * every `checkEveryMs` the rows written since the last check are counted (SQLite's total_changes()):
- * a burst starts the worker, which stops again after `idleExitMs` without log changes; a trickle is
+ * second to find an idle log unchanged; an idle agent writes a few history rows per collection. So
+ * the rows written are counted (SQLite's total_changes()) every `checkEveryMs`, and, while no worker
+ * runs, at most once a second when the log file changes (fs.watch: a burst is seen within a second or
+ * two, with no timer faster than the collection interval). A burst starts the worker, which stops
+ * again after `idleExitMs` without log changes; a trickle is
  * checkpointed by the writer itself, PASSIVE, every `trickleRows` rows (each checkpoint syncs the
  * database file: 5-20 ms on this VM, so not at every check). Between checks (and without the
  * worker) the writer's automatic checkpoint stays at the backstop, so a burst never stalls the writer
@@ -164,6 +166,8 @@ export class OnDemandCheckpoints {
   private readonly totalChanges: { get(): unknown };
   private readonly checkpoint: { get(): unknown };
   private lastChanges: number;
+  private lastCheckAt = Date.now();
+  private watcher: FSWatcher | undefined;
   private uncheckpointedRows = 0;
   private lastLogChangeAt = 0;
   private stopped = false;
@@ -178,6 +182,24 @@ export class OnDemandCheckpoints {
     this.lastChanges = this.changes();
     db.pragma(`wal_autocheckpoint = ${BACKSTOP_PAGES}`);
     this.timer = setInterval(() => this.check(), options.checkEveryMs ?? 10_000).unref();
+    this.watchLog();
+  }
+
+  private watchLog(): void {
+    if (this.watcher || this.db.memory) return;
+    try {
+      this.watcher = watch(`${this.db.name}-wal`, { persistent: false }, () => {
+        if (Date.now() - this.lastCheckAt >= 1000) this.check(false);
+      });
+      this.watcher.on('error', () => this.unwatchLog());
+    } catch {
+      // No log file or no file watching here: the periodic check remains.
+    }
+  }
+
+  private unwatchLog(): void {
+    this.watcher?.close();
+    this.watcher = undefined;
   }
 
   /** True while the worker thread runs. */
@@ -189,22 +211,29 @@ export class OnDemandCheckpoints {
     return Number(this.totalChanges.get());
   }
 
-  /** One check: start the worker on a burst, stop it when idle, or checkpoint a trickle here. */
-  check(): void {
+  /**
+   * One check: start the worker on a burst, stop it when idle, or checkpoint a trickle here. Checks
+   * prompted by the log changing only look for a burst: a checkpoint here, as a burst begins, would
+   * stall the writer just then.
+   */
+  check(periodic = true): void {
     if (this.stopped || this.starting) return;
+    const now = Date.now();
     const changes = this.changes();
     const written = changes - this.lastChanges;
+    const perSecond = (written * 1000) / Math.max(1000, now - this.lastCheckAt);
     this.lastChanges = changes;
+    this.lastCheckAt = now;
     if (this.worker) {
       if (written > 0) this.lastLogChangeAt = Date.now();
       if (Date.now() - this.lastLogChangeAt >= (this.options.idleExitMs ?? 60_000)) void this.stopWorker();
       return;
     }
     this.uncheckpointedRows += written;
-    if (written >= (this.options.burstRows ?? 1000) && !this.failed) {
+    if (perSecond >= (this.options.burstRowsPerSecond ?? 200) && !this.failed) {
       this.uncheckpointedRows = 0;
       this.startWorker();
-    } else if (this.uncheckpointedRows >= (this.options.trickleRows ?? 100)) {
+    } else if (periodic && this.uncheckpointedRows >= (this.options.trickleRows ?? 100)) {
       this.uncheckpointedRows = 0;
       try {
         this.checkpoint.get();
@@ -215,6 +244,7 @@ export class OnDemandCheckpoints {
   }
 
   private startWorker(): void {
+    this.unwatchLog();
     this.lastLogChangeAt = Date.now();
     this.starting = BackgroundCheckpointer.start(this.db, {
       onError: this.options.onError,
@@ -242,12 +272,14 @@ export class OnDemandCheckpoints {
     this.worker = undefined;
     await worker?.stop();
     if (this.db.open) this.db.pragma(`wal_autocheckpoint = ${BACKSTOP_PAGES}`);
+    if (!this.stopped && this.db.open) this.watchLog();
   }
 
   /** Stops checking and the worker (after its last checkpoint); the writer checkpoints by itself again. */
   async stop(): Promise<void> {
     this.stopped = true;
     clearInterval(this.timer);
+    this.unwatchLog();
     await this.starting;
     await this.stopWorker();
     if (this.db.open) this.db.pragma('wal_autocheckpoint = 1000');

@@ -100,7 +100,7 @@ async function until(ok: () => boolean, what: string): Promise<void> {
 
 describe('OnDemandCheckpoints', () => {
   it('runs no worker while writes trickle: the writer checkpoints them itself at the next check', async () => {
-    const checkpoints = new OnDemandCheckpoints(db, { checkEveryMs: 20, burstRows: 50, trickleRows: 3 });
+    const checkpoints = new OnDemandCheckpoints(db, { checkEveryMs: 20, burstRowsPerSecond: 10_000, trickleRows: 3 });
     try {
       expect(db.pragma('wal_autocheckpoint', { simple: true })).toBe(BACKSTOP_PAGES);
       const repo = new BuildRepo(db);
@@ -114,8 +114,21 @@ describe('OnDemandCheckpoints', () => {
     expect(db.pragma('wal_autocheckpoint', { simple: true })).toBe(1000);
   });
 
+  it('sees a burst from the log file changing, without waiting for the periodic check', async () => {
+    const checkpoints = new OnDemandCheckpoints(db, { checkEveryMs: 3_600_000, burstRowsPerSecond: 50 });
+    try {
+      // Checks from log changes come at most once a second.
+      await new Promise((r) => setTimeout(r, 1100));
+      const repo = new BuildRepo(db);
+      for (let i = 0; i < 300; i++) repo.create({ id: `w${i}`, name: 'burst' }, i);
+      await until(() => checkpoints.workerRunning, 'the worker runs');
+    } finally {
+      await checkpoints.stop();
+    }
+  });
+
   it('starts the worker on a burst of writes and stops it once the log stays unchanged', async () => {
-    const checkpoints = new OnDemandCheckpoints(db, { checkEveryMs: 20, burstRows: 50, idleExitMs: 200 });
+    const checkpoints = new OnDemandCheckpoints(db, { checkEveryMs: 20, burstRowsPerSecond: 50, idleExitMs: 200 });
     try {
       const repo = new BuildRepo(db);
       for (let i = 0; i < 300; i++) repo.create({ id: `b${i}`, name: 'burst' }, i);
