@@ -140,8 +140,10 @@ export interface OnDemandOptions {
   readonly checkEveryMs?: number;
   /** Rows written per second, over at least a second, that start the worker (fewer: the writer checkpoints them itself). */
   readonly burstRowsPerSecond?: number;
-  /** Without the worker, the writer checkpoints once this many rows were written since its last checkpoint. */
+  /** Without the worker, the writer checkpoints once this many rows were written since its last checkpoint... */
   readonly trickleRows?: number;
+  /** ...and hands over to the worker from this many on (a checkpoint that large would stall it). */
+  readonly trickleMaxRows?: number;
   /** The worker stops after the log has not changed for this long. */
   readonly idleExitMs?: number;
   readonly onError?: (message: string) => void;
@@ -149,7 +151,8 @@ export interface OnDemandOptions {
 
 /**
  * The worker thread only while writes come fast. Its isolate costs 10 MB of RSS and it wakes every
- * second to find an idle log unchanged; an idle agent writes a few history rows per collection. So
+ * second to find an idle log unchanged; an idle agent writes a few history rows per collection, one
+ * replaying its spool after a collector outage a few hundred a second (below burstRowsPerSecond). So
  * the rows written are counted (SQLite's total_changes()) every `checkEveryMs`, and, while no worker
  * runs, at most once a second when the log file changes (fs.watch: a burst is seen within a second or
  * two, with no timer faster than the collection interval). A burst starts the worker, which stops
@@ -230,7 +233,8 @@ export class OnDemandCheckpoints {
       return;
     }
     this.uncheckpointedRows += written;
-    if (perSecond >= (this.options.burstRowsPerSecond ?? 200) && !this.failed) {
+    const manyRows = periodic && this.uncheckpointedRows >= (this.options.trickleMaxRows ?? 2000);
+    if ((perSecond >= (this.options.burstRowsPerSecond ?? 500) || manyRows) && !this.failed) {
       this.uncheckpointedRows = 0;
       this.startWorker();
     } else if (periodic && this.uncheckpointedRows >= (this.options.trickleRows ?? 100)) {
