@@ -144,8 +144,10 @@ export interface OnDemandOptions {
   readonly trickleRows?: number;
   /** ...and hands over to the worker from this many on (a checkpoint that large would stall it). */
   readonly trickleMaxRows?: number;
-  /** The worker stops after the log has not changed for this long. */
+  /** The worker stops after writes stayed below burstRowsPerSecond for this long. */
   readonly idleExitMs?: number;
+  /** Start with the worker running (the agent: its start and what follows are write-heavy). */
+  readonly startWorker?: boolean;
   readonly onError?: (message: string) => void;
 }
 
@@ -156,7 +158,8 @@ export interface OnDemandOptions {
  * the rows written are counted (SQLite's total_changes()) every `checkEveryMs`, and, while no worker
  * runs, at most once a second when the log file changes (fs.watch: a burst is seen within a second or
  * two, with no timer faster than the collection interval). A burst starts the worker, which stops
- * again after `idleExitMs` without log changes; a trickle is
+ * again after `idleExitMs` below the burst rate. (A burst that finds no worker grows the log for the
+ * second or two until it runs; its first checkpoint is then a large one.) A trickle is
  * checkpointed by the writer itself, PASSIVE, every `trickleRows` rows (each checkpoint syncs the
  * database file: 5-20 ms on this VM, so not at every check). Between checks (and without the
  * worker) the writer's automatic checkpoint stays at the backstop, so a burst never stalls the writer
@@ -172,7 +175,7 @@ export class OnDemandCheckpoints {
   private lastCheckAt = Date.now();
   private watcher: FSWatcher | undefined;
   private uncheckpointedRows = 0;
-  private lastLogChangeAt = 0;
+  private lastBusyAt = 0;
   private stopped = false;
   private failed = false;
 
@@ -185,7 +188,8 @@ export class OnDemandCheckpoints {
     this.lastChanges = this.changes();
     db.pragma(`wal_autocheckpoint = ${BACKSTOP_PAGES}`);
     this.timer = setInterval(() => this.check(), options.checkEveryMs ?? 10_000).unref();
-    this.watchLog();
+    if (options.startWorker) this.startWorker();
+    else this.watchLog();
   }
 
   private watchLog(): void {
@@ -227,14 +231,15 @@ export class OnDemandCheckpoints {
     const perSecond = (written * 1000) / Math.max(1000, now - this.lastCheckAt);
     this.lastChanges = changes;
     this.lastCheckAt = now;
+    const burst = perSecond >= (this.options.burstRowsPerSecond ?? 500);
     if (this.worker) {
-      if (written > 0) this.lastLogChangeAt = Date.now();
-      if (Date.now() - this.lastLogChangeAt >= (this.options.idleExitMs ?? 60_000)) void this.stopWorker();
+      if (burst) this.lastBusyAt = now;
+      if (now - this.lastBusyAt >= (this.options.idleExitMs ?? 60_000)) void this.stopWorker();
       return;
     }
     this.uncheckpointedRows += written;
     const manyRows = periodic && this.uncheckpointedRows >= (this.options.trickleMaxRows ?? 2000);
-    if ((perSecond >= (this.options.burstRowsPerSecond ?? 500) || manyRows) && !this.failed) {
+    if ((burst || manyRows) && !this.failed) {
       this.uncheckpointedRows = 0;
       this.startWorker();
     } else if (periodic && this.uncheckpointedRows >= (this.options.trickleRows ?? 100)) {
@@ -249,13 +254,8 @@ export class OnDemandCheckpoints {
 
   private startWorker(): void {
     this.unwatchLog();
-    this.lastLogChangeAt = Date.now();
-    this.starting = BackgroundCheckpointer.start(this.db, {
-      onError: this.options.onError,
-      onCheckpoint: () => {
-        this.lastLogChangeAt = Date.now();
-      },
-    })
+    this.lastBusyAt = Date.now();
+    this.starting = BackgroundCheckpointer.start(this.db, { onError: this.options.onError })
       .then(async (worker) => {
         if (this.stopped) await worker.stop();
         else this.worker = worker;
@@ -264,6 +264,7 @@ export class OnDemandCheckpoints {
         // Once: the writer keeps checkpointing small logs itself, the backstop bounds the rest.
         this.failed = true;
         this.options.onError?.(`cannot start the checkpoint worker: ${err.message}`);
+        if (!this.stopped) this.watchLog();
       })
       .finally(() => {
         this.starting = undefined;

@@ -83,6 +83,7 @@ export function createStoreModule(): StoreModule {
       db = openStore(storePath(agent.dataDir));
       const log = agent.log;
       checkpointer = new OnDemandCheckpoints(db, {
+        startWorker: true,
         onError: (error) => log.warn('background store checkpoint failed', { error }),
       });
       log.debug('store open', { file: storePath(agent.dataDir) });
