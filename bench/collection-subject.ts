@@ -1,7 +1,10 @@
 // One side of the in-process comparison, run in its own process so neither side pays for the other's
 // garbage: `node dist/bench/collection-subject.js otel-sysmon|host-metrics ROUNDS PER_ROUND` prints one
 // JSON line per round ({cpuMs, wallMs} per collection) and a last line with the point count.
-import { performance } from 'node:perf_hooks';
+// With a fourth argument `alloc` (and node --expose-gc and a young generation large enough to hold a
+// round) each round prints {bytes}: heap allocated per collection, from heapUsed across a round in which
+// no garbage collection ran (rounds where one did are dropped).
+import { PerformanceObserver, performance } from 'node:perf_hooks';
 import { HostMetrics } from '@opentelemetry/host-metrics';
 import { MeterProvider, type ResourceMetrics } from '@opentelemetry/sdk-metrics';
 import { hostCollectionFor } from '../src/collectors/index.js';
@@ -36,12 +39,35 @@ async function subject(name: string): Promise<() => Promise<number>> {
   };
 }
 
-const [name = 'otel-sysmon', rounds = '7', perRound = '200'] = process.argv.slice(2);
+async function allocationRounds(collect: () => Promise<number>, rounds: number, perRound: number): Promise<void> {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (!gc) throw new Error('alloc mode needs node --expose-gc');
+  let gcs = 0;
+  new PerformanceObserver((list) => (gcs += list.getEntries().length)).observe({ entryTypes: ['gc'] });
+  // GC entries reach the observer a few event-loop turns late.
+  const settle = () => new Promise((resolve) => setTimeout(resolve, 20));
+  for (let r = 0; r < rounds; r++) {
+    gc();
+    await settle();
+    const before = gcs;
+    const h0 = process.memoryUsage().heapUsed;
+    for (let i = 0; i < perRound; i++) await collect();
+    const h1 = process.memoryUsage().heapUsed;
+    await settle();
+    if (gcs === before) process.stdout.write(JSON.stringify({ bytes: (h1 - h0) / perRound }) + '\n');
+  }
+}
+
+const [name = 'otel-sysmon', rounds = '7', perRound = '200', mode = 'cpu'] = process.argv.slice(2);
 const WARM_UP = 500;
 const collect = await subject(name);
 let points = 0;
 // Warm-up, not measured: the JIT optimizes both sides' hot code before the rounds.
 for (let i = 0; i < WARM_UP; i++) points = await collect();
+if (mode === 'alloc') {
+  await allocationRounds(collect, Number(rounds), Number(perRound));
+  process.exit(0);
+}
 for (let r = 0; r < Number(rounds); r++) {
   const c0 = cpuMs();
   const w0 = performance.now();

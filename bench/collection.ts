@@ -40,6 +40,17 @@ function runSubject(root: string, name: SubjectName): SubjectRun {
   return { cpuMs: rounds.map((l) => l.cpuMs!), wallMs: rounds.map((l) => l.wallMs!), points: lines.at(-1)!.points! };
 }
 
+/** Heap bytes allocated per collection: rounds of 50 collections in a 64 MiB young generation, no GC inside. */
+function allocationPerCollection(root: string, name: SubjectName): number[] {
+  const r = spawnSync(
+    process.execPath,
+    ['--expose-gc', '--min-semi-space-size=64', '--max-semi-space-size=64', join(root, 'dist/bench/collection-subject.js'), name, '7', '50', 'alloc'],
+    { encoding: 'utf8', timeout: 300_000 },
+  );
+  if (r.status !== 0) throw new Error(`${name} allocation subject failed: ${r.stderr}`);
+  return r.stdout.trim().split('\n').filter(Boolean).map((l) => (JSON.parse(l) as { bytes: number }).bytes);
+}
+
 async function measureInProcess(root: string): Promise<void> {
   const cpu: Record<SubjectName, number[]> = { 'otel-sysmon': [], 'host-metrics': [] };
   const wall: Record<SubjectName, number[]> = { 'otel-sysmon': [], 'host-metrics': [] };
@@ -55,6 +66,13 @@ async function measureInProcess(root: string): Promise<void> {
   for (const name of SUBJECTS) {
     process.stdout.write(
       `${name.padEnd(14)} CPU ${fmt(median(cpu[name]))} ms/collection  wall ${fmt(median(wall[name]))} ms  points ${points[name]}\n`,
+    );
+  }
+  for (const name of SUBJECTS) {
+    const bytes = allocationPerCollection(root, name);
+    process.stdout.write(
+      `${name.padEnd(14)} allocates ${fmt(median(bytes) / 1024, 1)} KiB/collection (median of ${bytes.length} rounds of 50 without a GC; ` +
+        `${bytes.map((b) => fmt(b / 1024, 1)).join(' / ')})\n`,
     );
   }
   const ratio = median(cpu['otel-sysmon']) / median(cpu['host-metrics']);

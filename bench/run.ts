@@ -1,7 +1,7 @@
 // `npm run bench [-- name ...]`: runs the benchmarks in one process, one after the other.
 import type { Benchmark } from './types.js';
 
-const MODULES = ['collection', 'host-sources', 'frequency', 'api', 'wrap', 'scheduler', 'bridge', 'bridge-memory', 'web'] as const;
+const MODULES = ['collection', 'footprint', 'host-sources', 'frequency', 'api', 'wrap', 'scheduler', 'bridge', 'bridge-memory', 'web'] as const;
 
 const wanted = process.argv.slice(2);
 let failures = 0;

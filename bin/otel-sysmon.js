@@ -1,2 +1,3 @@
 #!/usr/bin/env node
-import '../dist/src/cli/main.js';
+// The CLI's front as one file (scripts/bundle-cli.ts); dist/src/cli/main.js is the same, unbundled.
+import '../dist/src/cli/main.bundle.js';

@@ -20,9 +20,12 @@ const OUTCOME = {
 } as const;
 
 export function buildsProducer(service: BuildService): Producer {
+  // The run's view and the store's totals (cached until a write) once per collection, not the API's
+  // whole StatsView: that would read the totals a second time and format dates nobody exports.
   return (sink) => {
-    const s = service.stats();
+    const run = service.runView();
     const t = service.repo.totals();
+    const dynMax = service.dynMax.value;
     // Names past the limit fold into one `_other` series per state.
     const byReported = new Map<string, { pending: number; executing: number }>();
     for (const [name, counts] of service.activeByName()) {
@@ -39,15 +42,15 @@ export function buildsProducer(service: BuildService): Producer {
         sink.add('cicd.pipeline.run.active', counts.executing, service.pipelineNames.attributes(name, EXECUTING));
       }
     }
-    sink.add('cicd.worker.count', s.activeWorkers, BUSY);
-    sink.add('cicd.worker.count', Math.max(0, s.dynMaxWorkers - s.activeWorkers), AVAILABLE);
+    sink.add('cicd.worker.count', run.running, BUSY);
+    sink.add('cicd.worker.count', Math.max(0, dynMax - run.running), AVAILABLE);
     sink.add('sysmon.build.cpu.time', t.cpuSeconds);
     for (const outcome of ['success', 'failed', 'ignored', 'skipped'] as const) sink.add('sysmon.build.count', t[outcome], OUTCOME[outcome]);
-    sink.add('sysmon.build.rate', s.rate);
-    sink.add('sysmon.build.impulse', s.impulse);
-    sink.add('sysmon.build.queue', s.remaining);
-    sink.add('sysmon.workers.dynamic_max', s.dynMaxWorkers);
-    sink.add('sysmon.workers.max', s.maxWorkers);
+    sink.add('sysmon.build.rate', run.rate);
+    sink.add('sysmon.build.impulse', run.impulse);
+    sink.add('sysmon.build.queue', run.remaining);
+    sink.add('sysmon.workers.dynamic_max', dynMax);
+    sink.add('sysmon.workers.max', service.dynMax.max);
   };
 }
 

@@ -1,6 +1,6 @@
 // Build telemetry as an agent module: the builds API, catalogue metrics, dynamic max workers on its own
-// 5 s cadence from the latest host collection, monitor.dat/summary.json every 2 s, and snapshot retention
-// (at start and daily).
+// 5 s cadence from the latest host collection, monitor.dat/summary.json every 2 s while a run is active,
+// and snapshot retention (at start and daily).
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { AgentContext, AgentModule } from '../agent/types.js';
@@ -40,6 +40,7 @@ export function createBuildsModule(deps: BuildsModuleDeps): BuildsModule {
   let purgeTimer: NodeJS.Timeout | undefined;
   let dynMaxTimer: NodeJS.Timeout | undefined;
   let lastMonitor = '';
+  let monitorRunning = false;
   let purging: Promise<number> | undefined;
   const abort = new AbortController();
 
@@ -68,7 +69,7 @@ export function createBuildsModule(deps: BuildsModuleDeps): BuildsModule {
     const stats = service.stats();
     const monitor = formatMonitor(stats);
     try {
-      // Unchanged figures (an idle agent) are not rewritten.
+      // Unchanged figures are not rewritten.
       if (monitor !== lastMonitor) {
         writeFileAtomic(join(agent.dataDir, MONITOR_FILE), monitor);
         const now = Date.now();
@@ -82,6 +83,32 @@ export function createBuildsModule(deps: BuildsModuleDeps): BuildsModule {
     } catch (err) {
       agent.log.warn('cannot write build monitor files', { error: (err as Error).message });
     }
+  };
+
+  // While a run is active the files refresh every MONITOR_EVERY_MS and the dynamic max-workers hint is
+  // evaluated on its own DYNMAX_TICK_MS cadence (build.c's waitbuild()). With none, only the host's figures
+  // (load, swap) would move: an idle agent neither rewrites the files nor keeps a timer for them. A build
+  // joining starts the timers; the run's end, seen by the timer itself or at a collection, stops them after a
+  // last write.
+  const followRun = (): void => {
+    const active = service?.runView().active ?? false;
+    if (active === monitorRunning) return;
+    monitorRunning = active;
+    if (active) {
+      const s = service!;
+      s.tickDynMax();
+      dynMaxTimer = setInterval(() => s.tickDynMax(), DYNMAX_TICK_MS).unref();
+      monitorTimer = setInterval(() => {
+        writeMonitorFiles();
+        followRun();
+      }, MONITOR_EVERY_MS).unref();
+    } else {
+      clearInterval(monitorTimer);
+      clearInterval(dynMaxTimer);
+      monitorTimer = undefined;
+      dynMaxTimer = undefined;
+    }
+    writeMonitorFiles();
   };
 
   return {
@@ -99,18 +126,21 @@ export function createBuildsModule(deps: BuildsModuleDeps): BuildsModule {
         runIdleTimeoutMs: ctx.config.runIdleTimeout,
         pipelineNameLimit: ctx.config.pipelineNameLimit,
         onChanged: (build) => record?.(build),
+        onJoined: () => followRun(),
       });
       record = durationRecorder(ctx, service.pipelineNames);
       const s = service;
       registerBuildRoutes(deps.api, s);
       ctx.addProducer(buildsProducer(s));
       s.observeHost(ctx.latest());
-      ctx.onCollection((c) => s.observeHost(c));
-      dynMaxTimer = setInterval(() => s.tickDynMax(), DYNMAX_TICK_MS).unref();
+      ctx.onCollection((c) => {
+        s.observeHost(c);
+        followRun();
+      });
       void purge();
       purgeTimer = setInterval(() => void purge(), PURGE_EVERY_MS).unref();
       writeMonitorFiles();
-      monitorTimer = setInterval(writeMonitorFiles, MONITOR_EVERY_MS).unref();
+      followRun();
     },
     async stop() {
       clearInterval(monitorTimer);

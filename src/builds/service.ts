@@ -70,6 +70,8 @@ export interface BuildServiceOptions {
   readonly now?: () => number;
   /** Called after every start and finish (duration histogram). */
   readonly onChanged?: (build: Build) => void;
+  /** Called after a build is created or started: a run is active from then on (monitor files). */
+  readonly onJoined?: () => void;
 }
 
 /** Builds of one name waiting (pending) and running (executing) now. */
@@ -129,6 +131,7 @@ export class BuildService {
     const build = this.repo.create({ id, name: input.name, workerId: input.worker_id }, now);
     this.run.queued(build.id, now);
     this.active.set(build.id, { name: build.name, state: 'pending' });
+    this.options.onJoined?.();
     return build;
   }
 
@@ -138,6 +141,7 @@ export class BuildService {
     this.run.started(id, now);
     this.active.set(id, { name: build.name, state: 'executing' });
     this.options.onChanged?.(build);
+    this.options.onJoined?.();
     return build;
   }
 

@@ -23,7 +23,8 @@ export class WrapReport {
   constructor(
     private readonly build: { readonly id: string; readonly name: string; readonly workerId?: string },
     private readonly agent: ApiClient | undefined,
-    private readonly openStore: () => BuildRepo,
+    /** Called only when no agent answers (wrap imports SQLite then, not at start). */
+    private readonly openStore: () => BuildRepo | Promise<BuildRepo>,
     private readonly log: Logger,
   ) {
     this.mode = agent ? 'agent' : 'store';
@@ -112,7 +113,7 @@ export class WrapReport {
         }
         this.log.debug('agent unreachable, writing the store directly', { error: (err as Error).message });
         this.mode = 'store';
-        if (!this.openLocal()) return;
+        if (!(await this.openLocal())) return;
         try {
           this.ensureLocal(this.repo!);
         } catch (e) {
@@ -122,7 +123,7 @@ export class WrapReport {
       }
     }
     if (this.mode === 'store') {
-      if (!this.repo && !this.openLocal()) return;
+      if (!this.repo && !(await this.openLocal())) return;
       try {
         viaStore(this.repo!);
       } catch (err) {
@@ -131,9 +132,9 @@ export class WrapReport {
     }
   }
 
-  private openLocal(): boolean {
+  private async openLocal(): Promise<boolean> {
     try {
-      this.repo = this.openStore();
+      this.repo = await this.openStore();
       return true;
     } catch (err) {
       this.stop(`no agent answers and the local store cannot be opened: ${(err as Error).message}`);

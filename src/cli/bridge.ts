@@ -1,7 +1,6 @@
 // `otel-sysmon bridge`: receives OTLP metrics from a Collector (gRPC and HTTP/protobuf) and writes them
 // into Timeplus Proton streams through its ingest REST API, spooling durably while Proton is away.
 import type { Argv, CommandModule } from 'yargs';
-import { createBridge } from '../bridge/bridge.js';
 import { bridgeYargsOptions, resolveBridgeConfig } from '../bridge/config.js';
 import { prepareDataDir } from '../config/data-dir.js';
 import type { OptionGroup } from '../config/options.js';
@@ -18,6 +17,7 @@ export const bridgeCommand: CommandModule = {
   handler: handle(async (argv: Record<string, unknown>) => {
     const { config, log } = commandContext(argv, GROUPS);
     const bc = resolveBridgeConfig(argv);
+    const { createBridge } = await import('../bridge/bridge.js');
     log.redact(bc.protonPassword);
     log.redact(bc.token);
     prepareDataDir(config.dataDir);

@@ -2,8 +2,6 @@
 // privileges, container/VM, PSI, swap and whether the OTLP endpoint accepts a connection.
 import type { Argv, CommandModule } from 'yargs';
 import type { OptionGroup } from '../config/options.js';
-import { formatDoctorText } from '../doctor/format.js';
-import { runDoctor } from '../doctor/report.js';
 import { commandContext, handle, withOptions } from './options.js';
 
 const GROUPS: readonly OptionGroup[] = ['host', 'export'];
@@ -23,6 +21,8 @@ export const doctorCommand: CommandModule<object, DoctorArgs> = {
     ) as unknown as Argv<DoctorArgs>,
   handler: handle(async (argv: DoctorArgs) => {
     const { config, log } = commandContext(argv, GROUPS);
+    const { runDoctor } = await import('../doctor/report.js');
+    const { formatDoctorText } = await import('../doctor/format.js');
     const report = await runDoctor({ config, log });
     process.stdout.write(argv.format === 'json' ? JSON.stringify(report, null, 2) + '\n' : formatDoctorText(report));
   }),

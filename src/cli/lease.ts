@@ -1,13 +1,11 @@
 // `otel-sysmon lease run|status|revoke`: heavy work under a lease from the running agent's scheduler.
 import { basename } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
-import { resolveClientToken } from '../api/auth.js';
-import { AgentRequestError, AgentUnreachableError, ApiClient } from '../api/client.js';
 import { ConfigError } from '../config/load.js';
 import { durationWithin, parseDuration, ValueError } from '../config/values.js';
-import { EXIT_NO_LEASE, EXIT_REVOKED, EXIT_UNREACHABLE, runLease } from '../scheduler/lease-run.js';
-import { HeavyLeaseRequest, type HeavyLeaseRequestBody } from '../scheduler/schemas.js';
-import { formatStatus, type StatusAnswer } from '../scheduler/status-format.js';
+import { EXIT_NO_LEASE, EXIT_REVOKED, EXIT_UNREACHABLE } from '../scheduler/lease-exit.js';
+import type { HeavyLeaseRequestBody } from '../scheduler/schemas.js';
+import type { StatusAnswer } from '../scheduler/status-format.js';
 import { commandContext, handle, withOptions } from './options.js';
 
 interface RunArgs {
@@ -33,7 +31,8 @@ function durationFlag(flag: string, raw: string): number {
 }
 
 /** Checks the request as the agent will (the same schema), so a typo exits 2 before anything runs. */
-function leaseRequest(argv: RunArgs, words: readonly string[]): HeavyLeaseRequestBody {
+async function leaseRequest(argv: RunArgs, words: readonly string[]): Promise<HeavyLeaseRequestBody> {
+  const { HeavyLeaseRequest } = await import('../scheduler/schemas.js');
   const body = {
     addon_id: argv.addon,
     job_type: argv['job-type'] ?? basename(words[0]).slice(0, 128),
@@ -50,8 +49,10 @@ function leaseRequest(argv: RunArgs, words: readonly string[]): HeavyLeaseReques
   return body;
 }
 
-function clients(argv: Record<string, unknown>) {
+async function clients(argv: Record<string, unknown>) {
   const { config, log } = commandContext(argv, ['data', 'api']);
+  const { resolveClientToken } = await import('../api/auth.js');
+  const { ApiClient } = await import('../api/client.js');
   const token = resolveClientToken(config);
   log.redact(token);
   return {
@@ -61,7 +62,8 @@ function clients(argv: Record<string, unknown>) {
   };
 }
 
-const explain = (err: unknown): never => {
+const explain = async (err: unknown): Promise<never> => {
+  const { AgentUnreachableError } = await import('../api/client.js');
   if (err instanceof AgentUnreachableError) throw new Error(`${err.message}: is \`otel-sysmon run\` running?`);
   throw err;
 };
@@ -90,11 +92,13 @@ const runCommand: CommandModule<object, RunArgs> = {
   handler: handle(async (argv: RunArgs) => {
     const words = [...(argv['--'] ?? []), ...argv._.slice(2)].map(String);
     if (words.length === 0) throw new ConfigError('lease run needs a command after --, e.g. otel-sysmon lease run --cost 20 -- make -j4');
-    const request = leaseRequest(argv, words);
+    const request = await leaseRequest(argv, words);
     const timeoutMs = durationFlag('timeout', argv.timeout);
     const graceMs = durationFlag('grace', argv.grace);
+    const { runLease } = await import('../scheduler/lease-run.js');
+    const { AgentRequestError } = await import('../api/client.js');
     const code = await runLease({
-      ...clients(argv),
+      ...(await clients(argv)),
       request,
       timeoutMs,
       graceMs,
@@ -125,6 +129,8 @@ const statusCommand: CommandModule<object, StatusArgs> = {
     ) as unknown as Argv<StatusArgs>,
   handler: handle(async (argv: StatusArgs) => {
     const { config } = commandContext(argv, ['api']);
+    const { ApiClient } = await import('../api/client.js');
+    const { formatStatus } = await import('../scheduler/status-format.js');
     const client = new ApiClient({ baseUrl: config.apiUrl, timeoutMs: 3_000 });
     const status = await client.request<StatusAnswer>('GET', '/api/scheduler/status').catch(explain);
     process.stdout.write(argv.format === 'json' ? JSON.stringify(status, null, 2) + '\n' : formatStatus(status, Date.now()));
@@ -149,7 +155,7 @@ const revokeCommand: CommandModule<object, RevokeArgs> = {
       ['data', 'api'],
     ) as unknown as Argv<RevokeArgs>,
   handler: handle(async (argv: RevokeArgs) => {
-    const { client } = clients(argv);
+    const { client } = await clients(argv);
     const body = argv.reason === undefined ? undefined : { reason: argv.reason };
     const lease = await client
       .request<{ lease_id: string; state: string; end_reason: string }>('POST', `/api/scheduler/lease/${encodeURIComponent(argv.id)}/revoke`, body)

@@ -1,4 +1,7 @@
-// Entry point: one file per command in this folder, registered here.
+// Entry point: one file per command in this folder, registered here. A command file's top-level imports
+// are only what its yargs declaration (flags, help) needs: yargs types, ./options.js and the light config
+// modules. Its handler imports the rest with `await import()`, so `--version`, `--help` and every other
+// command start without loading it (the agent, SQLite, gRPC, zod, the OpenTelemetry SDK).
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { VERSION } from '../version.js';

@@ -1,11 +1,8 @@
 // `otel-sysmon run`: the agent. Collects every --interval, exports, serves; SIGTERM/SIGINT flush and exit 0.
 import type { Argv, CommandModule } from 'yargs';
-import { Agent } from '../agent/agent.js';
-import { removeListenersFile, writeListenersFile } from '../agent/listeners-file.js';
-import { agentModules } from '../agent/modules.js';
 import type { ApiModule } from '../api/module.js';
 import type { OptionGroup } from '../config/options.js';
-import { DurableExporter } from '../telemetry/delivery-exporter.js';
+import type { DurableExporter as DurableExporterType } from '../telemetry/delivery-exporter.js';
 import { commandContext, handle, withOptions } from './options.js';
 
 const GROUPS: readonly OptionGroup[] = [
@@ -29,8 +26,12 @@ export const runCommand: CommandModule = {
   builder: (y: Argv) => withOptions(y, GROUPS),
   handler: handle(async (argv: Record<string, unknown>) => {
     const { config, log } = commandContext(argv, GROUPS);
+    const { Agent } = await import('../agent/agent.js');
+    const { agentModules } = await import('../agent/modules.js');
+    const { removeListenersFile, writeListenersFile } = await import('../agent/listeners-file.js');
+    const { DurableExporter } = await import('../telemetry/delivery-exporter.js');
     const modules = agentModules(config);
-    const otlpExporter = modules.find((m): m is DurableExporter => m instanceof DurableExporter);
+    const otlpExporter = modules.find((m): m is DurableExporterType => m instanceof DurableExporter);
     const agent = new Agent({ config, log, modules, otlpExporter });
     await agent.start();
     const api = modules.find((m): m is ApiModule => m.name === 'api');

@@ -2,10 +2,7 @@
 // utilization has a delta). Exit 0 when at least one collector produced metrics, 1 when none did.
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Argv, CommandModule } from 'yargs';
-import { hostCollectionFor } from '../collectors/index.js';
 import type { OptionGroup } from '../config/options.js';
-import { snapshotDocument, snapshotTable } from '../snapshot.js';
-import { detectResource } from '../telemetry/resource.js';
 import { commandContext, handle, withOptions } from './options.js';
 
 const GROUPS: readonly OptionGroup[] = ['host', 'log', 'collect', 'export', 'data'];
@@ -21,6 +18,9 @@ export const snapshotCommand: CommandModule = {
     }),
   handler: handle(async (argv: Record<string, unknown>) => {
     const { config, log } = commandContext(argv, GROUPS);
+    const { hostCollectionFor } = await import('../collectors/index.js');
+    const { snapshotDocument, snapshotTable } = await import('../snapshot.js');
+    const { detectResource } = await import('../telemetry/resource.js');
     const host = hostCollectionFor(config, log);
     try {
       await host.collect();

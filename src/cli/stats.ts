@@ -2,10 +2,7 @@
 // running agent or, when none answers, from the store file.
 import { existsSync } from 'node:fs';
 import type { Argv, CommandModule } from 'yargs';
-import { AgentUnreachableError, ApiClient } from '../api/client.js';
 import type { StatsView } from '../builds/service.js';
-import { BuildRepo } from '../store/builds.js';
-import { openStore, storePath } from '../store/store.js';
 import { grouped, humanCount, humanDuration } from '../ui/panel-format.js';
 import { commandContext, handle, withOptions } from './options.js';
 
@@ -43,11 +40,14 @@ export const statsCommand: CommandModule<object, StatsArgs> = {
     ) as unknown as Argv<StatsArgs>,
   handler: handle(async (argv: StatsArgs) => {
     const { config } = commandContext(argv, ['data', 'api']);
+    const { AgentUnreachableError, ApiClient } = await import('../api/client.js');
     let totals: AllTimeTotals;
     try {
       const s = await new ApiClient({ baseUrl: config.apiUrl, timeoutMs: 3_000 }).request<StatsView>('GET', '/api/stats');
       totals = { ...s.allTime, totalBuildTimeMs: s.totalBuildTimeMs, totalCpuSeconds: s.totalCpuSeconds };
     } catch (err) {
+      const { openStore, storePath } = await import('../store/store.js');
+      const { BuildRepo } = await import('../store/builds.js');
       const file = storePath(config.dataDir);
       if (!(err instanceof AgentUnreachableError) || !existsSync(file)) throw err;
       const db = openStore(file);

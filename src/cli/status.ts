@@ -1,10 +1,9 @@
 // `otel-sysmon status`: dsynth's build panel from the running agent (--watch: every second on a
 // TTY; --format json: /api/stats as is).
 import type { Argv, CommandModule } from 'yargs';
-import { AgentUnreachableError, ApiClient } from '../api/client.js';
+import type { ApiClient } from '../api/client.js';
 import type { BuildJson } from '../builds/json.js';
 import type { StatsView } from '../builds/service.js';
-import { renderPanel } from '../ui/panel.js';
 import { commandContext, handle, withOptions } from './options.js';
 
 interface StatusArgs {
@@ -33,6 +32,7 @@ export const statusCommand: CommandModule<object, StatusArgs> = {
     ) as unknown as Argv<StatusArgs>,
   handler: handle(async (argv: StatusArgs) => {
     const { config } = commandContext(argv, ['api']);
+    const { AgentUnreachableError, ApiClient } = await import('../api/client.js');
     const client = new ApiClient({ baseUrl: config.apiUrl, timeoutMs: 3_000 });
     const explain = (err: unknown): never => {
       if (err instanceof AgentUnreachableError) throw new Error(`${err.message}: is \`otel-sysmon run\` running?`);
@@ -43,6 +43,7 @@ export const statusCommand: CommandModule<object, StatusArgs> = {
       process.stdout.write(JSON.stringify(stats, null, 2) + '\n');
       return 0;
     }
+    const { renderPanel } = await import('../ui/panel.js');
     const draw = async (): Promise<string> => {
       const { stats, running } = await fetchPanel(client).catch(explain);
       return renderPanel(stats, running, Date.now()).join('\n') + '\n';

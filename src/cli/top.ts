@@ -2,12 +2,9 @@
 // and history; load, memory, swap, PSI). Full screen on a terminal, plain lines on a pipe; q or
 // Ctrl-C leaves with the terminal restored.
 import type { Argv, CommandModule } from 'yargs';
-import { hostCollectionFor } from '../collectors/index.js';
 import { ConfigError } from '../config/load.js';
 import type { OptionGroup } from '../config/options.js';
 import { durationWithin, parseInteger, parseMillisOrDuration, ValueError } from '../config/values.js';
-import { TopModel } from '../ui/top-model.js';
-import { renderTopLines, renderTopScreen } from '../ui/top-render.js';
 import { commandContext, handle, withOptions } from './options.js';
 
 const GROUPS: readonly OptionGroup[] = ['host'];
@@ -53,6 +50,9 @@ export const topCommand: CommandModule<object, TopArgs> = {
     });
     const iterations = argv.iterations === undefined ? undefined : parseOption('iterations', argv.iterations, (raw) => parseInteger(raw, 1, 1e9));
     const { config, log } = commandContext(argv, GROUPS);
+    const { hostCollectionFor } = await import('../collectors/index.js');
+    const { TopModel } = await import('../ui/top-model.js');
+    const { renderTopLines, renderTopScreen } = await import('../ui/top-render.js');
     const tty = Boolean(process.stdout.isTTY);
     // On a full screen, log lines would tear the view: collector errors are shown in the frame instead.
     const host = hostCollectionFor(config, tty ? undefined : log);
@@ -68,7 +68,7 @@ export const topCommand: CommandModule<object, TopArgs> = {
       const key = data.toString('utf8');
       if (key === 'q' || key === 'Q' || key.includes(CTRL_C)) stop();
     };
-    let lastFrame: ReturnType<TopModel['next']> | undefined;
+    let lastFrame: ReturnType<InstanceType<typeof TopModel>['next']> | undefined;
     const draw = (): void => {
       if (!lastFrame) return;
       const size = { columns: process.stdout.columns || 80, rows: process.stdout.rows || 24 };

@@ -1,17 +1,10 @@
 // `otel-sysmon wrap [--name N] [--worker W] [--sample-interval 5s] [--shell] -- CMD ARGS…`
-import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { basename } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
-import { ApiClient } from '../api/client.js';
-import { resolveClientToken } from '../api/auth.js';
-import { ID_EXPECTED, ID_PATTERN } from '../builds/schemas.js';
-import { runWrapped, type WrapResult } from '../builds/wrap-run.js';
-import { WrapReport } from '../builds/wrap-report.js';
+import type { WrapResult } from '../builds/wrap-run.js';
 import { ConfigError } from '../config/load.js';
 import { durationWithin, MAX_TIMER_MS, parseDuration, ValueError } from '../config/values.js';
-import { BuildRepo } from '../store/builds.js';
-import { openStore, storePath } from '../store/store.js';
 import { humanDuration } from '../ui/panel-format.js';
 import { commandContext, handle, withOptions } from './options.js';
 
@@ -35,9 +28,9 @@ function sampleInterval(raw: string): number {
   }
 }
 
-function checkId(flag: string, value: string): string {
-  if (!ID_PATTERN.test(value)) {
-    throw new ConfigError(`invalid ${flag}=${JSON.stringify(value)}: ${ID_EXPECTED}`);
+function checkId(flag: string, value: string, rule: { ID_PATTERN: RegExp; ID_EXPECTED: string }): string {
+  if (!rule.ID_PATTERN.test(value)) {
+    throw new ConfigError(`invalid ${flag}=${JSON.stringify(value)}: ${rule.ID_EXPECTED}`);
   }
   return value;
 }
@@ -68,16 +61,24 @@ export const wrapCommand: CommandModule<object, WrapArgs> = {
     const words = [...(argv['--'] ?? []), ...argv._.slice(1)].map(String);
     if (words.length === 0) throw new ConfigError('wrap needs a command after --, e.g. otel-sysmon wrap -- make -j4');
     const intervalMs = sampleInterval(argv['sample-interval']);
-    const worker = argv.worker === undefined ? undefined : checkId('worker', argv.worker);
+    // The API's own rule (builds/schemas.ts, with zod: loaded only when there is an id to check).
+    const worker = argv.worker === undefined ? undefined : checkId('worker', argv.worker, await import('../builds/schemas.js'));
     const name = (argv.name ?? [basename(words[0]), ...words.slice(1)].join(' ')).slice(0, 256).trim() || words[0];
     const { config, log } = commandContext(argv, ['data', 'api']);
+    const { randomBytes } = await import('node:crypto');
+    const { resolveClientToken } = await import('../api/auth.js');
+    const { ApiClient } = await import('../api/client.js');
+    const { runWrapped } = await import('../builds/wrap-run.js');
+    const { WrapReport } = await import('../builds/wrap-report.js');
     const token = resolveClientToken(config);
     log.redact(token);
     const id = `wrap-${Date.now().toString(36)}-${randomBytes(4).toString('hex')}`;
     const report = new WrapReport(
       { id, name, workerId: worker },
       new ApiClient({ baseUrl: config.apiUrl, token, timeoutMs: 3_000 }),
-      () => {
+      async () => {
+        const { BuildRepo } = await import('../store/builds.js');
+        const { openStore, storePath } = await import('../store/store.js');
         mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
         return new BuildRepo(openStore(storePath(config.dataDir)));
       },

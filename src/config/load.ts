@@ -1,7 +1,8 @@
 // Resolves configuration: flags > environment > YAML file > defaults. Any invalid value becomes a
 // one-line ConfigError naming the key, the value, where it came from and what is allowed.
 import { readFileSync, statSync } from 'node:fs';
-import { parse as parseYaml } from 'yaml';
+import { createRequire } from 'node:module';
+import type * as Yaml from 'yaml';
 import { type Config, type ConfigKey, flagName, OPTIONS, type OptionSpec } from './options.js';
 import { ValueError } from './values.js';
 
@@ -70,7 +71,9 @@ export function readConfigFile(file: string, warn?: (m: string) => void): Map<Co
   }
   let doc: unknown;
   try {
-    doc = parseYaml(text);
+    // Loaded here, not at start: every command resolves its config, few read a file (yaml is 30 ms to load).
+    const yaml = createRequire(import.meta.url)('yaml') as typeof Yaml;
+    doc = yaml.parse(text);
   } catch (err) {
     const first = String((err as Error).message).split('\n')[0];
     throw new ConfigError(`config file ${file} is not valid YAML: ${first}`);

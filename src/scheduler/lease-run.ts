@@ -18,11 +18,10 @@ import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AgentRequestError, AgentUnreachableError, type ApiClient } from '../api/client.js';
 import { exitCodeFor } from '../builds/wrap-run.js';
+import { EXIT_NO_LEASE, EXIT_REVOKED, EXIT_UNREACHABLE } from './lease-exit.js';
 import type { HeavyLeaseRequestBody } from './schemas.js';
 
-export const EXIT_NO_LEASE = 75;
-export const EXIT_REVOKED = 76;
-export const EXIT_UNREACHABLE = 69;
+export { EXIT_NO_LEASE, EXIT_REVOKED, EXIT_UNREACHABLE };
 
 const SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 const POLL_SEC = 25;

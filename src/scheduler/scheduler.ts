@@ -34,6 +34,8 @@ export const RECENT_LEASES = 50;
 /** Granted queue tickets remembered so a late poll still learns its lease. */
 const GRANTED_TICKETS = 1024;
 const ADDON_SUMMARIES = 1000;
+/** While PANIC lasts, its time is stored at most this often (all of the cool-down a kill -9 can lose). */
+const PANIC_STORE_EVERY_MS = 30_000;
 
 /** A lease id that was never granted. */
 export class LeaseNotFoundError extends Error {
@@ -137,6 +139,8 @@ export class LeaseScheduler {
   private quiet: QuietView | undefined;
   private quietAt = 0;
   private lastPanicAt: number | undefined;
+  /** The lastPanicAt the store holds. */
+  private storedPanicAt: number | undefined;
   private cancelTimer: (() => void) | undefined;
   private timerAt: number | undefined;
   private closed = false;
@@ -166,6 +170,7 @@ export class LeaseScheduler {
       }
     }
     this.lastPanicAt = this.log.lastPanicAt();
+    this.storedPanicAt = this.lastPanicAt;
     this.arm();
     return { restored, expired };
   }
@@ -173,11 +178,16 @@ export class LeaseScheduler {
   /** A new assessment: remembers PANIC for the cool-down and lets the queue move if the state allows. */
   observe(view: QuietView): void {
     const now = this.clock.now();
+    const wasPanic = this.quiet?.state === 'PANIC';
     this.quiet = view;
     this.quietAt = now;
+    // The store keeps the cool-down across restarts: written when PANIC starts, while it lasts at most
+    // every PANIC_STORE_EVERY_MS, and when it ends (or the scheduler closes), not at every collection.
     if (view.state === 'PANIC') {
       this.lastPanicAt = now;
-      this.log.setLastPanicAt(now);
+      if (!wasPanic || now - (this.storedPanicAt ?? 0) >= PANIC_STORE_EVERY_MS) this.storePanicAt();
+    } else if (wasPanic) {
+      this.storePanicAt();
     }
     this.sweep(now);
     this.dispatch(now);
@@ -356,10 +366,17 @@ export class LeaseScheduler {
   /** Stops the timer and answers every long poll (shutdown). */
   close(): void {
     this.closed = true;
+    this.storePanicAt();
     this.log.flush();
     this.cancelTimer?.();
     this.cancelTimer = undefined;
     for (const id of [...this.waiters.keys()]) this.wake(id);
+  }
+
+  private storePanicAt(): void {
+    if (this.lastPanicAt === undefined || this.lastPanicAt === this.storedPanicAt) return;
+    this.log.setLastPanicAt(this.lastPanicAt);
+    this.storedPanicAt = this.lastPanicAt;
   }
 
   private touch(view: TicketView, now: number): TicketView {

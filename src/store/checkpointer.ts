@@ -4,6 +4,7 @@
 // POSTs/s, against 6 ms with no checkpoints. So a worker thread with its own connection checkpoints
 // instead, PASSIVE (it never blocks the writer). The writer's own automatic checkpoint stays only as a
 // backstop for a log the worker cannot keep up with.
+import { type FSWatcher, watch } from 'node:fs';
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import type { Db } from './store.js';
@@ -130,6 +131,162 @@ export class BackgroundCheckpointer {
     this.worker.postMessage('stop');
     await stopped;
     await this.worker.terminate();
+    if (this.db.open) this.db.pragma('wal_autocheckpoint = 1000');
+  }
+}
+
+export interface OnDemandOptions {
+  /** How often writes are counted (an unref'd timer; 10 s, the default collection interval). */
+  readonly checkEveryMs?: number;
+  /** Rows written per second, over at least a second, that start the worker (fewer: the writer checkpoints them itself). */
+  readonly burstRowsPerSecond?: number;
+  /** Without the worker, the writer checkpoints once this many rows were written since its last checkpoint... */
+  readonly trickleRows?: number;
+  /** ...and hands over to the worker from this many on (a checkpoint that large would stall it). */
+  readonly trickleMaxRows?: number;
+  /** The worker stops after writes stayed below burstRowsPerSecond for this long. */
+  readonly idleExitMs?: number;
+  /** Start with the worker running (the agent: its start and what follows are write-heavy). */
+  readonly startWorker?: boolean;
+  readonly onError?: (message: string) => void;
+}
+
+/**
+ * The worker thread only while writes come fast. Its isolate costs 10 MB of RSS and it wakes every
+ * second to find an idle log unchanged; an idle agent writes a few history rows per collection, one
+ * replaying its spool after a collector outage a few hundred a second (below burstRowsPerSecond). So
+ * the rows written are counted (SQLite's total_changes()) every `checkEveryMs`, and, while no worker
+ * runs, at most once a second when the log file changes (fs.watch: a burst is seen within a second or
+ * two, with no timer faster than the collection interval). A burst starts the worker, which stops
+ * again after `idleExitMs` below the burst rate. (A burst that finds no worker grows the log for the
+ * second or two until it runs; its first checkpoint is then a large one.) A trickle is
+ * checkpointed by the writer itself, PASSIVE, every `trickleRows` rows (each checkpoint syncs the
+ * database file: 5-20 ms on this VM, so not at every check). Between checks (and without the
+ * worker) the writer's automatic checkpoint stays at the backstop, so a burst never stalls the writer
+ * before the worker has started.
+ */
+export class OnDemandCheckpoints {
+  private worker: BackgroundCheckpointer | undefined;
+  private starting: Promise<void> | undefined;
+  private readonly timer: NodeJS.Timeout;
+  private readonly totalChanges: { get(): unknown };
+  private readonly checkpoint: { get(): unknown };
+  private lastChanges: number;
+  private lastCheckAt = Date.now();
+  private watcher: FSWatcher | undefined;
+  private uncheckpointedRows = 0;
+  private lastBusyAt = 0;
+  private stopped = false;
+  private failed = false;
+
+  constructor(
+    private readonly db: Db,
+    private readonly options: OnDemandOptions = {},
+  ) {
+    this.totalChanges = db.prepare('SELECT total_changes()').pluck();
+    this.checkpoint = db.prepare('PRAGMA wal_checkpoint(PASSIVE)');
+    this.lastChanges = this.changes();
+    db.pragma(`wal_autocheckpoint = ${BACKSTOP_PAGES}`);
+    this.timer = setInterval(() => this.check(), options.checkEveryMs ?? 10_000).unref();
+    if (options.startWorker) this.startWorker();
+    else this.watchLog();
+  }
+
+  private watchLog(): void {
+    if (this.watcher || this.db.memory) return;
+    try {
+      this.watcher = watch(`${this.db.name}-wal`, { persistent: false }, () => {
+        if (Date.now() - this.lastCheckAt >= 1000) this.check(false);
+      });
+      this.watcher.on('error', () => this.unwatchLog());
+    } catch {
+      // No log file or no file watching here: the periodic check remains.
+    }
+  }
+
+  private unwatchLog(): void {
+    this.watcher?.close();
+    this.watcher = undefined;
+  }
+
+  /** True while the worker thread runs. */
+  get workerRunning(): boolean {
+    return this.worker !== undefined;
+  }
+
+  private changes(): number {
+    return Number(this.totalChanges.get());
+  }
+
+  /**
+   * One check: start the worker on a burst, stop it when idle, or checkpoint a trickle here. Checks
+   * prompted by the log changing only look for a burst: a checkpoint here, as a burst begins, would
+   * stall the writer just then.
+   */
+  check(periodic = true): void {
+    if (this.stopped || this.starting) return;
+    const now = Date.now();
+    const changes = this.changes();
+    const written = changes - this.lastChanges;
+    const perSecond = (written * 1000) / Math.max(1000, now - this.lastCheckAt);
+    this.lastChanges = changes;
+    this.lastCheckAt = now;
+    const burst = perSecond >= (this.options.burstRowsPerSecond ?? 500);
+    if (this.worker) {
+      if (burst) this.lastBusyAt = now;
+      if (now - this.lastBusyAt >= (this.options.idleExitMs ?? 60_000)) void this.stopWorker();
+      return;
+    }
+    this.uncheckpointedRows += written;
+    const manyRows = periodic && this.uncheckpointedRows >= (this.options.trickleMaxRows ?? 2000);
+    if ((burst || manyRows) && !this.failed) {
+      this.uncheckpointedRows = 0;
+      this.startWorker();
+    } else if (periodic && this.uncheckpointedRows >= (this.options.trickleRows ?? 100)) {
+      this.uncheckpointedRows = 0;
+      try {
+        this.checkpoint.get();
+      } catch (err) {
+        this.options.onError?.((err as Error).message);
+      }
+    }
+  }
+
+  private startWorker(): void {
+    this.unwatchLog();
+    this.lastBusyAt = Date.now();
+    this.starting = BackgroundCheckpointer.start(this.db, { onError: this.options.onError })
+      .then(async (worker) => {
+        if (this.stopped) await worker.stop();
+        else this.worker = worker;
+      })
+      .catch((err: Error) => {
+        // Once: the writer keeps checkpointing small logs itself, the backstop bounds the rest.
+        this.failed = true;
+        this.options.onError?.(`cannot start the checkpoint worker: ${err.message}`);
+        if (!this.stopped) this.watchLog();
+      })
+      .finally(() => {
+        this.starting = undefined;
+        if (this.db.open) this.db.pragma(`wal_autocheckpoint = ${BACKSTOP_PAGES}`);
+      });
+  }
+
+  private async stopWorker(): Promise<void> {
+    const worker = this.worker;
+    this.worker = undefined;
+    await worker?.stop();
+    if (this.db.open) this.db.pragma(`wal_autocheckpoint = ${BACKSTOP_PAGES}`);
+    if (!this.stopped && this.db.open) this.watchLog();
+  }
+
+  /** Stops checking and the worker (after its last checkpoint); the writer checkpoints by itself again. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.timer);
+    this.unwatchLog();
+    await this.starting;
+    await this.stopWorker();
     if (this.db.open) this.db.pragma('wal_autocheckpoint = 1000');
   }
 }

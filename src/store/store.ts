@@ -4,7 +4,7 @@ import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import { dataDirError } from '../config/data-dir.js';
 import type { AgentModule } from '../agent/types.js';
-import { BackgroundCheckpointer } from './checkpointer.js';
+import { OnDemandCheckpoints } from './checkpointer.js';
 import { type Migration, MIGRATIONS } from './migrations.js';
 
 export type Db = Database.Database;
@@ -73,7 +73,7 @@ export interface StoreModule extends AgentModule {
 /** Agent module owning the store's lifetime; start it before the modules that use `db`. */
 export function createStoreModule(): StoreModule {
   let db: Db | undefined;
-  let checkpointer: BackgroundCheckpointer | undefined;
+  let checkpointer: OnDemandCheckpoints | undefined;
   return {
     name: 'store',
     get db(): Db {
@@ -89,13 +89,10 @@ export function createStoreModule(): StoreModule {
         throw err;
       }
       const log = agent.log;
-      try {
-        checkpointer = await BackgroundCheckpointer.start(db, {
-          onError: (error) => log.warn('background store checkpoint failed', { error }),
-        });
-      } catch (err) {
-        log.warn('background store checkpoints unavailable; the writer checkpoints itself', { error: (err as Error).message });
-      }
+      checkpointer = new OnDemandCheckpoints(db, {
+        startWorker: true,
+        onError: (error) => log.warn('background store checkpoint failed', { error }),
+      });
       log.debug('store open', { file: storePath(agent.dataDir) });
     },
     async stop() {

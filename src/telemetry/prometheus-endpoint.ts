@@ -92,25 +92,50 @@ function serializeHistogram(name: string, data: HistogramMetricData, common: Rec
   return out;
 }
 
+// A scrape renders the same series every time: catalogue names and each point's label text are kept,
+// the latter per attribute object (the collectors and the catalogue producer reuse them across
+// collections; catalogue-producer.ts keys series the same way) and per resource.
+const catalogueNames = new Map<MetricDef, string>();
+// Label text per resource, per scope (name and version), per attribute object.
+const labelsByResource = new WeakMap<object, Map<string, WeakMap<object, string>>>();
+
+function seriesLabels(cache: WeakMap<object, string>, attributes: object, common: Record<string, unknown>): string {
+  let text = cache.get(attributes);
+  if (text === undefined) {
+    text = labelText({ ...attributes, ...common });
+    cache.set(attributes, text);
+  }
+  return text;
+}
+
 /** Renders collected metrics in the Prometheus text exposition format (0.0.4). */
 export function serializePrometheus(resourceMetrics: ResourceMetrics): string {
   const resource = resourceMetrics.resource.attributes;
   const common: Record<string, unknown> = {};
   for (const key of RESOURCE_LABELS) if (resource[key] !== undefined) common[key] = resource[key];
+  let byScope = labelsByResource.get(resource);
+  if (!byScope) labelsByResource.set(resource, (byScope = new Map()));
   let out = `# HELP target_info Target metadata\n# TYPE target_info gauge\ntarget_info${labelText(resource)} 1\n`;
   for (const scope of resourceMetrics.scopeMetrics) {
     const scoped = { ...common, 'otel.scope.name': scope.scope.name, 'otel.scope.version': scope.scope.version ?? '' };
+    const scopeKey = `${scope.scope.name}\n${scope.scope.version ?? ''}`;
+    let labels = byScope.get(scopeKey);
+    if (!labels) byScope.set(scopeKey, (labels = new WeakMap()));
     for (const data of scope.metrics) {
       if (data.dataPoints.length === 0) continue;
       const def = findMetric(data.descriptor.name);
-      const name = def ? prometheusName(def) : fallbackName(data);
+      let name = def && catalogueNames.get(def);
+      if (name === undefined) {
+        name = def ? prometheusName(def) : fallbackName(data);
+        if (def) catalogueNames.set(def, name);
+      }
       out += `# HELP ${name} ${escapeHelp(data.descriptor.description)}\n# TYPE ${name} ${typeOf(data, def)}\n`;
       if (data.dataPointType === DataPointType.HISTOGRAM) {
         out += serializeHistogram(name, data, scoped);
         continue;
       }
       for (const point of data.dataPoints) {
-        out += `${name}${labelText({ ...point.attributes, ...scoped })} ${formatValue(point.value as number)}\n`;
+        out += `${name}${seriesLabels(labels, point.attributes, scoped)} ${formatValue(point.value as number)}\n`;
       }
     }
   }

@@ -1,8 +1,8 @@
 // The builds module inside a fake agent: catalogue metrics, host figures from collections,
 // monitor files and retention through the module's own configuration.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { findMetric } from '../../src/catalogue.js';
 import type { Attributes, Collection, Point } from '../../src/collectors/types.js';
 import { BuildRepo } from '../../src/store/builds.js';
@@ -12,6 +12,7 @@ let h: Harness | undefined;
 afterEach(async () => {
   await h?.stop();
   h = undefined;
+  vi.useRealTimers();
 });
 
 const GiB = 1024 ** 3;
@@ -106,6 +107,24 @@ describe('builds module', () => {
     const summary = JSON.parse(readFileSync(join(h.dir, 'Report', 'summary.json'), 'utf8'));
     expect(summary.stats).toMatchObject({ swapinfo: ' 50.0', load: '  2.0' });
     expect(summary.builders).toHaveLength(8);
+  });
+
+  it('leaves the monitor files alone while no run is active, and refreshes them while one is', async () => {
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+    h = await startHarness({ maxWorkers: '8' });
+    const file = join(h.dir, 'stats', 'monitor.dat');
+    const written = statSync(file).ino;
+    // Idle: the load moves, minutes pass, nothing is rewritten (each write is a new file renamed over).
+    for (const l of h.listeners) l(collection(3, 0, 0, 1 * GiB));
+    vi.advanceTimersByTime(60_000);
+    expect(statSync(file).ino).toBe(written);
+    expect(readFileSync(file, 'utf8')).toContain('Load=0.00\n');
+    // A build joins: written at once, then every 2 s with the host's figures.
+    await h.post('/api/builds', { id: 'a', name: 'a' });
+    expect(readFileSync(file, 'utf8')).toContain('Queued=1\n');
+    for (const l of h.listeners) l(collection(5, 0, 0, 1 * GiB));
+    vi.advanceTimersByTime(2_000);
+    expect(readFileSync(file, 'utf8')).toContain('Load=5.00\n');
   });
 
   it('purges snapshots older than --snapshot-retention and keeps the totals', async () => {

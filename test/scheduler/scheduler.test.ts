@@ -339,6 +339,25 @@ describe('lease scheduler: restart', () => {
     expect(second.s.lease(late.id)!.state).toBe('EXPIRED');
   });
 
+  it('stores a lasting PANIC when it starts, every 30 s and when it ends, not at every assessment', () => {
+    const { repo, clock, quiet } = setup();
+    const start = clock.now();
+    quiet('PANIC');
+    expect(repo.lastPanicAt()).toBe(start);
+    clock.advance(10_000);
+    quiet('PANIC');
+    expect(repo.lastPanicAt()).toBe(start);
+    clock.advance(20_000);
+    quiet('PANIC');
+    expect(repo.lastPanicAt()).toBe(start + 30_000);
+    clock.advance(10_000);
+    quiet('PANIC');
+    clock.advance(10_000);
+    quiet('BUSY');
+    // The cool-down runs from the last PANIC assessment.
+    expect(repo.lastPanicAt()).toBe(start + 40_000);
+  });
+
   it('keeps a cool-down across a restart', () => {
     const file = storeFile();
     const clock = new ManualClock();

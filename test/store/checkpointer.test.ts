@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { BuildRepo } from '../../src/store/builds.js';
-import { BACKSTOP_PAGES, BackgroundCheckpointer } from '../../src/store/checkpointer.js';
+import { BACKSTOP_PAGES, BackgroundCheckpointer, OnDemandCheckpoints } from '../../src/store/checkpointer.js';
 import { type Db, openStore, storePath } from '../../src/store/store.js';
 
 let dir: string;
@@ -88,3 +88,56 @@ describe('BackgroundCheckpointer', () => {
     expect(db.pragma('wal_autocheckpoint', { simple: true })).toBe(1000);
   });
 });
+
+/** Waits (bounded) until `ok()` holds. */
+async function until(ok: () => boolean, what: string): Promise<void> {
+  const started = Date.now();
+  while (!ok()) {
+    if (Date.now() - started > 5000) throw new Error(`timed out waiting until ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+describe('OnDemandCheckpoints', () => {
+  it('runs no worker while writes trickle: the writer checkpoints them itself at the next check', async () => {
+    const checkpoints = new OnDemandCheckpoints(db, { checkEveryMs: 20, burstRowsPerSecond: 10_000, trickleRows: 3 });
+    try {
+      expect(db.pragma('wal_autocheckpoint', { simple: true })).toBe(BACKSTOP_PAGES);
+      const repo = new BuildRepo(db);
+      for (let i = 0; i < 5; i++) repo.create({ id: `t${i}`, name: 'trickle' }, i);
+      for (let i = 0; i < 5; i++) checkpoints.check();
+      expect(checkpoints.workerRunning).toBe(false);
+      expect(repo.totals().created).toBe(5);
+    } finally {
+      await checkpoints.stop();
+    }
+    expect(db.pragma('wal_autocheckpoint', { simple: true })).toBe(1000);
+  });
+
+  it('sees a burst from the log file changing, without waiting for the periodic check', async () => {
+    const checkpoints = new OnDemandCheckpoints(db, { checkEveryMs: 3_600_000, burstRowsPerSecond: 50 });
+    try {
+      // Checks from log changes come at most once a second.
+      await new Promise((r) => setTimeout(r, 1100));
+      const repo = new BuildRepo(db);
+      for (let i = 0; i < 300; i++) repo.create({ id: `w${i}`, name: 'burst' }, i);
+      await until(() => checkpoints.workerRunning, 'the worker runs');
+    } finally {
+      await checkpoints.stop();
+    }
+  });
+
+  it('starts the worker on a burst of writes and stops it once the log stays unchanged', async () => {
+    const checkpoints = new OnDemandCheckpoints(db, { checkEveryMs: 20, burstRowsPerSecond: 50, idleExitMs: 200 });
+    try {
+      const repo = new BuildRepo(db);
+      for (let i = 0; i < 300; i++) repo.create({ id: `b${i}`, name: 'burst' }, i);
+      await until(() => checkpoints.workerRunning, 'the worker runs');
+      await until(() => !checkpoints.workerRunning, 'the worker stopped');
+      expect(repo.totals().created).toBe(300);
+    } finally {
+      await checkpoints.stop();
+    }
+  });
+});
+
