@@ -23,8 +23,9 @@ LOG_DIR=/var/log/otel-sysmon
 NEWSYSLOG=/etc/newsyslog.d/$LABEL.conf
 NODE_MIN=20.19
 # What the daemon and the bridge read at run time, relative to the checkout: the compiled agent, its
-# dependencies, the OTLP protocol definitions (proto/) and the Proton DDL (otel-collector-config/).
-RUNTIME_FILES=(package.json bin dist node_modules proto otel-collector-config)
+# dependencies, the OTLP protocol definitions (proto/), the Proton DDL (otel-collector-config/) and the
+# web page's static files (src/web/static).
+RUNTIME_FILES=(package.json bin dist node_modules proto otel-collector-config src/web/static)
 # The node path in the plist template, replaced by the pinned one.
 TEMPLATE_NODE=/opt/homebrew/opt/node@20/bin/node
 
@@ -131,7 +132,10 @@ root=${destdir%/}
 say "installing the agent to $root$PREFIX"
 rm -rf "$root$PREFIX.new"
 mkdir -p "$root$PREFIX.new"
-for file in "${RUNTIME_FILES[@]}"; do cp -R "$source_dir/$file" "$root$PREFIX.new/"; done
+for file in "${RUNTIME_FILES[@]}"; do
+  mkdir -p "$(dirname "$root$PREFIX.new/$file")"
+  cp -R "$source_dir/$file" "$root$PREFIX.new/$file"
+done
 if [ -z "$destdir" ]; then chown -R root:wheel "$PREFIX.new"; fi
 chmod -R go-w "$root$PREFIX.new"
 rm -rf "$root$PREFIX.old"

@@ -215,7 +215,13 @@ export class LeaseRepo implements LeaseLog {
   }
 
   setLastPanicAt(ms: number): void {
-    this.stateSet.run('last_panic_at', ms);
+    // Called from the collection: a store that cannot write (full disk) is reported, never thrown into it.
+    try {
+      this.stateSet.run('last_panic_at', ms);
+      this.onWritten();
+    } catch (err) {
+      this.onError(err as Error);
+    }
   }
 
   /** Events, newest first (tests, audits). */
