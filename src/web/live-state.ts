@@ -68,36 +68,55 @@ export function liveState(s: LiveSources): LiveState {
 /**
  * Encodes the stream's messages. The first message a tab gets is the full state; after that each
  * collection's metrics go out as values when their series are unchanged (collectors reuse one
- * attribute object per series, so comparing references is enough), which is most of the bytes to
+ * attribute object per series, so comparing references is enough), as the name alone when their
+ * values are unchanged too (limits, counts, idle pressure), and when every metric is the previous
+ * message's, in its order, with the same series (the steady case), as one list of values lined up
+ * with the previous message's metrics, without names. The frequency chain's reports and the collector
+ * errors are left out while they read as before. Names, series and reports are most of the bytes to
  * serialize and send. Every open tab has seen the previous message: a tab attaching gets the full
  * state of the latest collection, which is the one the previous message described.
  */
 export class StreamEncoder {
-  private series = new Map<string, readonly SnapshotMetric['points'][number]['attributes'][]>();
+  private metrics: readonly SnapshotMetric[] = [];
+  private series = new Map<string, SnapshotMetric['points']>();
+  private frequency = '';
+  private errors = '';
 
   constructor(private readonly sources: LiveSources) {}
 
   /** The full state, as the first message of a new tab; it becomes the reference for the next message. */
   full(): string {
     const state = liveState(this.sources);
-    this.remember(state.metrics);
+    this.remember(state);
     return JSON.stringify(state);
   }
 
   /** The next message for every open tab. */
   next(): string {
-    const { resource: _resource, metrics, ...rest } = liveState(this.sources);
-    const encoded = metrics.map((m): SnapshotMetric | MetricValues => {
+    const state = liveState(this.sources);
+    const { resource: _resource, metrics, frequency, errors, ...rest } = state;
+    const encoded = metrics.map((m): SnapshotMetric | MetricValues | string => {
       const before = this.series.get(m.name);
-      const same = before !== undefined && before.length === m.points.length && m.points.every((p, i) => p.attributes === before[i]);
-      return same ? { name: m.name, values: m.points.map((p) => p.value) } : m;
+      if (before === undefined || before.length !== m.points.length || !m.points.every((p, i) => p.attributes === before[i].attributes)) return m;
+      return m.points.every((p, i) => p.value === before[i].value) ? m.name : { name: m.name, values: m.points.map((p) => p.value) };
     });
-    this.remember(metrics);
-    const message: LiveMessage = { ...rest, metrics: encoded };
+    const aligned =
+      metrics.length === this.metrics.length && metrics.every((m, i) => m.name === this.metrics[i].name && (typeof encoded[i] === 'string' || 'values' in encoded[i]));
+    const sections = { frequency: JSON.stringify(frequency), errors: JSON.stringify(errors) };
+    const message: LiveMessage = {
+      ...rest,
+      ...(sections.frequency === this.frequency ? {} : { frequency }),
+      ...(sections.errors === this.errors ? {} : { errors }),
+      ...(aligned ? { values: encoded.map((e) => (typeof e === 'string' ? 0 : (e as MetricValues).values)) } : { metrics: encoded }),
+    };
+    this.remember(state, sections);
     return JSON.stringify(message);
   }
 
-  private remember(metrics: readonly SnapshotMetric[]): void {
-    this.series = new Map(metrics.map((m) => [m.name, m.points.map((p) => p.attributes)]));
+  private remember(state: LiveState, sections = { frequency: JSON.stringify(state.frequency), errors: JSON.stringify(state.errors) }): void {
+    this.metrics = state.metrics;
+    this.series = new Map(state.metrics.map((m) => [m.name, m.points]));
+    this.frequency = sections.frequency;
+    this.errors = sections.errors;
   }
 }
