@@ -21,8 +21,7 @@ const INTERVAL = process.env.BENCH_WEB_INTERVAL ?? '10s';
 const WARM_UP_MS = 20_000;
 /**
  * From opening the pages to measuring: the minute after a page load carries that load's own work (about
- * twenty requests, then the compiler and the collector catching up on them: 1.2× in the first minute,
- * 1.0× in the next, measured with the pages left open), which is not what an open page costs.
+ * twenty requests, then the compiler and the garbage collector catching up), not what an open page costs.
  */
 const SETTLE_MS = Number(process.env.BENCH_WEB_SETTLE_MS ?? 60_000);
 const ROUND_MS = Number(process.env.BENCH_WEB_ROUND_MS ?? 60_000);
