@@ -1,7 +1,7 @@
 // The stable JSON shape of one collection (`otel-sysmon snapshot --format json`), which other tools parse:
 // {"resource": {...}, "metrics": [{"name","unit","type","monotonic"?,"points":[{"attributes","value"}]}], "errors": [...]}
 import { CATALOGUE, isMonotonic, type MetricDef, otlpType } from './catalogue.js';
-import type { Attributes, Collection, CollectorError } from './collectors/types.js';
+import type { Attributes, Collection, CollectorError, Point } from './collectors/types.js';
 import { formatAttributes, renderTable } from './util/table.js';
 
 export interface SnapshotMetric {
@@ -20,19 +20,27 @@ export interface SnapshotDocument {
 
 export function snapshotDocument(collection: Collection, resource: SnapshotDocument['resource']): SnapshotDocument {
   const metrics: SnapshotMetric[] = [];
+  forEachCollected(collection, (def, points) => metrics.push(snapshotMetric(def, points)));
+  return { resource, metrics, errors: collection.errors };
+}
+
+/** Calls `f` for each catalogue metric with points in the collection, in catalogue order. */
+export function forEachCollected(collection: Collection, f: (def: MetricDef, points: readonly Point[]) => void): void {
   for (const def of CATALOGUE as readonly MetricDef[]) {
     const points = collection.points.get(def.name as never);
-    if (!points || points.length === 0) continue;
-    const type = otlpType(def);
-    metrics.push({
-      name: def.name,
-      unit: def.unit,
-      type,
-      ...(type === 'sum' ? { monotonic: isMonotonic(def) } : {}),
-      points: points.map((p) => ({ attributes: p.attributes, value: p.value })),
-    });
+    if (points && points.length > 0) f(def, points);
   }
-  return { resource, metrics, errors: collection.errors };
+}
+
+export function snapshotMetric(def: MetricDef, points: readonly Point[]): SnapshotMetric {
+  const type = otlpType(def);
+  return {
+    name: def.name,
+    unit: def.unit,
+    type,
+    ...(type === 'sum' ? { monotonic: isMonotonic(def) } : {}),
+    points: points.map((p) => ({ attributes: p.attributes, value: p.value })),
+  };
 }
 
 export function snapshotTable(doc: SnapshotDocument): string {

@@ -3,7 +3,7 @@
 import type { ServerResponse } from 'node:http';
 import { PAGE_HEADERS } from './static-files.js';
 
-/** A comment line now and then keeps proxies and idle timeouts from closing a quiet stream. */
+/** A comment line on a stream quiet this long keeps proxies and idle timeouts from closing it. */
 export const KEEPALIVE_MS = 25_000;
 
 export class EventStream {
@@ -41,6 +41,8 @@ export class EventStream {
     if (this.clients.size === 0) return;
     // Encoded once for all tabs (a string would be encoded again for each socket).
     this.writeAll(Buffer.from(frame(data())));
+    // A message keeps the stream alive as well as a comment does: no extra wake-up while messages flow.
+    this.keepalive?.refresh();
   }
 
   close(): void {

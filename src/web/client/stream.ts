@@ -1,5 +1,8 @@
 // The event stream's messages as the page reads them: after the first (the full state), a metric
-// whose series are unchanged arrives as its values only (StreamEncoder in ../live-state.ts).
+// whose series are unchanged arrives as its values only, or as its name only when its values are
+// unchanged too; when all metrics are the previous message's, as one list of values lined up with
+// them; frequency reports and collector errors are left out while unchanged (StreamEncoder in
+// ../live-state.ts).
 import type { SnapshotMetric } from '../../snapshot.js';
 import type { LiveState } from '../live-state.js';
 
@@ -9,25 +12,49 @@ export interface MetricValues {
   readonly values: readonly number[];
 }
 
-/** A message of the event stream: the live state without the resource, metrics possibly as values only. */
-export type LiveMessage = Omit<LiveState, 'metrics' | 'resource'> & {
+/**
+ * A message of the event stream: the live state without the resource; frequency and errors possibly
+ * left out (as in the previous message); either `metrics`, each possibly as values or as its name
+ * alone (the metric as in the previous message), or `values`, one entry for each metric of the
+ * previous message in its order: its new values, or 0 for unchanged.
+ */
+export type LiveMessage = Omit<LiveState, 'metrics' | 'resource' | 'frequency' | 'errors'> & {
   readonly resource?: LiveState['resource'];
-  readonly metrics: readonly (SnapshotMetric | MetricValues)[];
+  readonly frequency?: LiveState['frequency'];
+  readonly errors?: LiveState['errors'];
+  readonly metrics?: readonly (SnapshotMetric | MetricValues | string)[];
+  readonly values?: readonly (readonly number[] | 0)[];
 };
+
+/** The metric with new values for its series, or undefined when they do not fit (a tab that missed a message). */
+function withValues(known: SnapshotMetric | undefined, values: readonly number[]): SnapshotMetric | undefined {
+  if (!known || known.points.length !== values.length) return undefined;
+  return { ...known, points: known.points.map((p, i) => ({ attributes: p.attributes, value: values[i] })) };
+}
 
 /** Turns a stream message back into the full state, given the previous one (the page's side). */
 export function decodeMessage(message: LiveMessage, previous: LiveState | undefined): LiveState {
-  const before = new Map((previous?.metrics ?? []).map((m) => [m.name, m]));
+  const { metrics: listed, values, ...rest } = message;
   const metrics: SnapshotMetric[] = [];
-  for (const m of message.metrics) {
-    if (!('values' in m)) {
-      metrics.push(m);
-      continue;
+  if (values) {
+    const before = previous?.metrics ?? [];
+    values.forEach((v, i) => {
+      const m = v === 0 ? before[i] : withValues(before[i], v);
+      if (m) metrics.push(m);
+    });
+  } else {
+    const before = new Map((previous?.metrics ?? []).map((m) => [m.name, m]));
+    for (const m of listed ?? []) {
+      // A metric without its series (cannot happen for a tab that got every message) is left out.
+      const decoded = typeof m === 'string' ? before.get(m) : 'values' in m ? withValues(before.get(m.name), m.values) : m;
+      if (decoded) metrics.push(decoded);
     }
-    const known = before.get(m.name);
-    // Cannot happen for a tab that got every message; a metric without its series is left out.
-    if (!known || known.points.length !== m.values.length) continue;
-    metrics.push({ ...known, points: known.points.map((p, i) => ({ attributes: p.attributes, value: m.values[i] })) });
   }
-  return { ...message, resource: message.resource ?? previous?.resource ?? {}, metrics };
+  return {
+    ...rest,
+    resource: message.resource ?? previous?.resource ?? {},
+    frequency: message.frequency ?? previous?.frequency ?? [],
+    errors: message.errors ?? previous?.errors ?? [],
+    metrics,
+  };
 }
