@@ -35,13 +35,18 @@ export const runCommand: CommandModule = {
     const agent = new Agent({ config, log, modules, otlpExporter });
     await agent.start();
     const api = modules.find((m): m is ApiModule => m.name === 'api');
-    writeListenersFile(agent.dataDir, {
-      pid: process.pid,
-      startedAt: new Date().toISOString(),
-      exporters: config.exporter,
-      api: api?.url ?? null,
-      prometheus: agent.prometheusUrl ?? null,
-    });
+    try {
+      writeListenersFile(agent.dataDir, {
+        pid: process.pid,
+        startedAt: new Date().toISOString(),
+        exporters: config.exporter,
+        api: api?.url ?? null,
+        prometheus: agent.prometheusUrl ?? null,
+      });
+    } catch (err) {
+      // A full or read-only data directory must not stop a running agent; only the healthcheck loses its file.
+      log.warn('cannot write the listeners file: the container healthcheck will report unhealthy', { error: (err as Error).message });
+    }
     const signal = await new Promise<NodeJS.Signals>((resolve) => {
       process.once('SIGTERM', () => resolve('SIGTERM'));
       process.once('SIGINT', () => resolve('SIGINT'));
