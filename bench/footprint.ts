@@ -8,14 +8,14 @@
 // 3. One-shot commands: wall time and peak RSS (/usr/bin/time) of whole processes, median of several,
 //    interleaved with `node -e 0`.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { createOtlpServer } from '../src/otlp/server.js';
-import { fmt, median } from './stats.js';
+import { fmt, median, procCpuSeconds, procThreadCpuSeconds } from './stats.js';
 import type { Benchmark } from './types.js';
 
 /**
@@ -48,33 +48,6 @@ interface Subject {
   readonly proc: ChildProcess;
   /** Its Prometheus endpoint, scraped by the benchmark at the cadence. */
   readonly metricsUrl?: string;
-}
-
-/** CPU seconds of a whole process from /proc/<pid>/stat: 10 ms ticks, threads that ended included. */
-function statCpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
-
-/**
- * CPU seconds per thread from /proc/<pid>/task/<tid>/schedstat (nanoseconds: an idle process uses a
- * few 10 ms ticks a minute), split into the main thread and the rest (V8's helper threads, libuv's
- * pool, worker threads; Node 20 does not name them).
- */
-function threadCpu(pid: number): { main: number; others: number } {
-  let main = 0;
-  let others = 0;
-  for (const tid of readdirSync(`/proc/${pid}/task`)) {
-    try {
-      const s = Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'latin1').split(' ')[0]) / 1e9;
-      if (Number(tid) === pid) main += s;
-      else others += s;
-    } catch {
-      // The thread ended between the listing and the read.
-    }
-  }
-  return { main, others };
 }
 
 function rssKb(pid: number): { rss: number; peak: number } {
@@ -249,15 +222,15 @@ async function measurePhase(env: AgentEnv, phase: Phase, label: string, oneShots
     const statCpu: number[] = subjects.map(() => 0);
     const split = subjects.map(() => ({ main: 0, others: 0 }));
     for (let w = 0; w < phase.windows; w++) {
-      const start = subjects.map((s) => threadCpu(s.proc.pid!));
-      const startStat = subjects.map((s) => statCpuSeconds(s.proc.pid!));
+      const start = subjects.map((s) => procThreadCpuSeconds(s.proc.pid!));
+      const startStat = subjects.map((s) => procCpuSeconds(s.proc.pid!));
       await sleep(phase.windowS * 1000);
       subjects.forEach((s, i) => {
-        const end = threadCpu(s.proc.pid!);
+        const end = procThreadCpuSeconds(s.proc.pid!);
         cpu[i].push(end.main + end.others - start[i].main - start[i].others);
         split[i].main += end.main - start[i].main;
         split[i].others += end.others - start[i].others;
-        statCpu[i] += statCpuSeconds(s.proc.pid!) - startStat[i];
+        statCpu[i] += procCpuSeconds(s.proc.pid!) - startStat[i];
       });
     }
     const minutes = (phase.windowS * phase.windows) / 60;

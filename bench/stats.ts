@@ -28,19 +28,29 @@ export function procCpuSeconds(pid: number): number {
 }
 
 /**
- * CPU time of all of a process's threads in seconds, from /proc/PID/task/TID/schedstat (nanoseconds;
- * /proc/PID/stat counts 10 ms ticks, too coarse for an agent that idles at a few ms per second).
+ * CPU seconds of a process's threads from /proc/PID/task/TID/schedstat (nanoseconds; /proc/PID/stat
+ * counts 10 ms ticks, too coarse for an agent that idles at a few ms per second), split into the main
+ * thread and the rest (V8's helper threads, libuv's pool, worker threads; Node 20 does not name them).
  */
-export function procCpuSecondsFine(pid: number): number {
-  let ns = 0;
+export function procThreadCpuSeconds(pid: number): { main: number; others: number } {
+  let main = 0;
+  let others = 0;
   for (const tid of readdirSync(`/proc/${pid}/task`)) {
     try {
-      ns += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'latin1').split(' ')[0]);
+      const s = Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'latin1').split(' ')[0]) / 1e9;
+      if (Number(tid) === pid) main += s;
+      else others += s;
     } catch {
       // The thread ended between the listing and the read.
     }
   }
-  return ns / 1e9;
+  return { main, others };
+}
+
+/** CPU time of all of a process's live threads in seconds, at schedstat's nanosecond resolution. */
+export function procCpuSecondsFine(pid: number): number {
+  const { main, others } = procThreadCpuSeconds(pid);
+  return main + others;
 }
 
 export function fmt(value: number, digits = 3): string {

@@ -40,6 +40,8 @@ export function createBuildsModule(deps: BuildsModuleDeps): BuildsModule {
   let purgeTimer: NodeJS.Timeout | undefined;
   let dynMaxTimer: NodeJS.Timeout | undefined;
   let lastMonitor = '';
+  // Once per distinct error, and once when the files are written again: a full disk must not flood the log.
+  let monitorError: string | undefined;
   let monitorRunning = false;
   let purging: Promise<number> | undefined;
   const abort = new AbortController();
@@ -79,9 +81,13 @@ export function createBuildsModule(deps: BuildsModuleDeps): BuildsModule {
           formatSummary({ stats, running, profile: hostname(), nowMs: now }),
         );
         lastMonitor = monitor;
+        if (monitorError !== undefined) agent.log.info('build monitor files written again');
+        monitorError = undefined;
       }
     } catch (err) {
-      agent.log.warn('cannot write build monitor files', { error: (err as Error).message });
+      const message = (err as Error).message;
+      if (message !== monitorError) agent.log.warn('cannot write build monitor files', { error: message });
+      monitorError = message;
     }
   };
 

@@ -10,7 +10,7 @@ import { dirname, join, resolve } from 'node:path';
 import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml, parseDocument } from 'yaml';
-import { interpolate } from './docker-engine.js';
+import { type ComposeService, interpolate } from './docker-engine.js';
 import { freePort, readRepoFile, repoPath, run } from './tools.js';
 
 interface Instruction {
@@ -155,22 +155,8 @@ describe('Dockerfile', () => {
 describe('compose.yaml', () => {
   const composeFile = repoPath('deploy/docker/compose.yaml');
   const doc = parseDocument(readRepoFile('deploy/docker/compose.yaml'), { uniqueKeys: true });
-  interface Service {
-    build?: { context: string; dockerfile: string };
-    image?: string;
-    command?: string[];
-    environment?: Record<string, string>;
-    user?: string;
-    pid?: string;
-    uts?: string;
-    read_only?: boolean;
-    cap_add?: string[];
-    cap_drop?: string[];
-    security_opt?: string[];
-    volumes?: string[];
-    ports?: string[];
-    depends_on?: string[];
-  }
+  // The sidecar's keys as the Docker test reads them, plus what only this file checks.
+  type Service = ComposeService & { build?: { context: string; dockerfile: string }; ports?: string[] };
   const compose = doc.toJS() as { name: string; services: Record<string, Service>; volumes: Record<string, unknown> };
   const services = compose.services;
   const agent = services['otel-sysmon'];

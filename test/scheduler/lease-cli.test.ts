@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXIT_NO_LEASE, EXIT_REVOKED } from '../../src/scheduler/lease-run.js';
 import { waitFor } from '../helpers/wait.js';
-import { type RunningCli, runCli, startCli } from '../support/cli.js';
+import { ALWAYS_QUIET_CONFIG, type RunningCli, runCli, startCli } from '../support/cli.js';
 
 const BUILT = existsSync(fileURLToPath(new URL('../../dist/src/cli/main.js', import.meta.url)));
 const TOKEN = 'lease-e2e-token-0123456789';
@@ -36,22 +36,11 @@ const node = (code: string): string[] => [process.execPath, '-e', code];
 describe.skipIf(!BUILT)('lease run against a running agent', () => {
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'sysmon-lease-e2e-'));
-    // Thresholds no shared test machine can cross: the host stays QUIET whatever else runs.
     const config = join(dir, 'config.yaml');
     writeFileSync(
       config,
       [
-        'quiet-cpu: 100,100,100',
-        'quiet-load: 1000,1000,1000',
-        'quiet-memory: 100,100,100',
-        'quiet-swap: 100,100,100',
-        'quiet-psi-cpu: 100,100,100',
-        'quiet-psi-memory: 100,100,100',
-        'quiet-psi-io: 100,100,100',
-        'quiet-disk-free: 0,0,0',
-        'quiet-disk-io: 100,100,100',
-        'quiet-api-p95: 100000,100000,100000',
-        'quiet-hold: 0s',
+        ...ALWAYS_QUIET_CONFIG,
         'lease-ttl: 3s',
       ].join('\n'),
       { mode: 0o600 },

@@ -4,6 +4,24 @@ import { fileURLToPath } from 'node:url';
 
 export const BIN = fileURLToPath(new URL('../../bin/otel-sysmon.js', import.meta.url));
 
+/**
+ * Config-file lines for quiet thresholds no shared test machine crosses: an agent started with them stays
+ * QUIET whatever else runs, so leases are granted.
+ */
+export const ALWAYS_QUIET_CONFIG: readonly string[] = [
+  'quiet-cpu: 100,100,100',
+  'quiet-load: 1000,1000,1000',
+  'quiet-memory: 100,100,100',
+  'quiet-swap: 100,100,100',
+  'quiet-psi-cpu: 100,100,100',
+  'quiet-psi-memory: 100,100,100',
+  'quiet-psi-io: 100,100,100',
+  'quiet-disk-free: 0,0,0',
+  'quiet-disk-io: 100,100,100',
+  'quiet-api-p95: 100000,100000,100000',
+  'quiet-hold: 0s',
+];
+
 export interface CliResult {
   readonly status: number | null;
   readonly stdout: string;

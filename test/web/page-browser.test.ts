@@ -10,7 +10,7 @@ import type { Page, Response } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatHz } from '../../src/ui/format.js';
 import { type Browser, launchBrowser } from '../support/browser.js';
-import { type RunningCli, startCli } from '../support/cli.js';
+import { ALWAYS_QUIET_CONFIG, type RunningCli, startCli } from '../support/cli.js';
 import { sleep, waitFor } from '../helpers/wait.js';
 
 // Callbacks passed to page.evaluate run in the browser; the test program is compiled without the DOM library.
@@ -52,21 +52,11 @@ function procStatCpus(): number[] {
 describe.skipIf(!BUILT)('the web page in chromium', () => {
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'sysmon-web-e2e-'));
-    // Thresholds no shared test machine crosses: the host stays QUIET, so the lease is granted.
     const config = join(dir, 'config.yaml');
     writeFileSync(
       config,
       [
-        'quiet-cpu: 100,100,100',
-        'quiet-load: 1000,1000,1000',
-        'quiet-memory: 100,100,100',
-        'quiet-swap: 100,100,100',
-        'quiet-psi-cpu: 100,100,100',
-        'quiet-psi-memory: 100,100,100',
-        'quiet-psi-io: 100,100,100',
-        'quiet-disk-free: 0,0,0',
-        'quiet-api-p95: 100000,100000,100000',
-        'quiet-hold: 0s',
+        ...ALWAYS_QUIET_CONFIG,
       ].join('\n'),
       { mode: 0o600 },
     );
