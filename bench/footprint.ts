@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { createOtlpServer } from '../src/otlp/server.js';
-import { fmt, median, procCpuSeconds, procThreadCpuSeconds } from './stats.js';
+import { fmt, median, procCpuSeconds, procThreadTimes, threadCpuBetween } from './stats.js';
 import type { Benchmark } from './types.js';
 
 /**
@@ -222,14 +222,14 @@ async function measurePhase(env: AgentEnv, phase: Phase, label: string, oneShots
     const statCpu: number[] = subjects.map(() => 0);
     const split = subjects.map(() => ({ main: 0, others: 0 }));
     for (let w = 0; w < phase.windows; w++) {
-      const start = subjects.map((s) => procThreadCpuSeconds(s.proc.pid!));
+      const start = subjects.map((s) => procThreadTimes(s.proc.pid!));
       const startStat = subjects.map((s) => procCpuSeconds(s.proc.pid!));
       await sleep(phase.windowS * 1000);
       subjects.forEach((s, i) => {
-        const end = procThreadCpuSeconds(s.proc.pid!);
-        cpu[i].push(end.main + end.others - start[i].main - start[i].others);
-        split[i].main += end.main - start[i].main;
-        split[i].others += end.others - start[i].others;
+        const used = threadCpuBetween(s.proc.pid!, start[i], procThreadTimes(s.proc.pid!));
+        cpu[i].push(used.main + used.others);
+        split[i].main += used.main;
+        split[i].others += used.others;
         statCpu[i] += procCpuSeconds(s.proc.pid!) - startStat[i];
       });
     }

@@ -28,29 +28,37 @@ export function procCpuSeconds(pid: number): number {
 }
 
 /**
- * CPU seconds of a process's threads from /proc/PID/task/TID/schedstat (nanoseconds; /proc/PID/stat
- * counts 10 ms ticks, too coarse for an agent that idles at a few ms per second), split into the main
- * thread and the rest (V8's helper threads, libuv's pool, worker threads; Node 20 does not name them).
+ * CPU seconds of each of a process's threads, by thread id, from /proc/PID/task/TID/schedstat
+ * (nanoseconds; /proc/PID/stat counts 10 ms ticks, too coarse for an agent that idles at a few ms per
+ * second).
  */
-export function procThreadCpuSeconds(pid: number): { main: number; others: number } {
-  let main = 0;
-  let others = 0;
+export function procThreadTimes(pid: number): ReadonlyMap<number, number> {
+  const times = new Map<number, number>();
   for (const tid of readdirSync(`/proc/${pid}/task`)) {
     try {
-      const s = Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'latin1').split(' ')[0]) / 1e9;
-      if (Number(tid) === pid) main += s;
-      else others += s;
+      times.set(Number(tid), Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'latin1').split(' ')[0]) / 1e9);
     } catch {
       // The thread ended between the listing and the read.
     }
   }
-  return { main, others };
+  return times;
 }
 
-/** CPU time of all of a process's live threads in seconds, at schedstat's nanosecond resolution. */
-export function procCpuSecondsFine(pid: number): number {
-  const { main, others } = procThreadCpuSeconds(pid);
-  return main + others;
+/**
+ * CPU seconds a process used between two readings of procThreadTimes, split into the main thread and
+ * the rest (V8's helper threads, libuv's pool, worker threads; Node 20 does not name them), thread by
+ * thread: a thread that ended in between is left out (a difference of sums would count all it ever
+ * used against the window, below zero), one that started in between counts whole.
+ */
+export function threadCpuBetween(pid: number, before: ReadonlyMap<number, number>, after: ReadonlyMap<number, number>): { main: number; others: number } {
+  let main = 0;
+  let others = 0;
+  for (const [tid, seconds] of after) {
+    const used = seconds - (before.get(tid) ?? 0);
+    if (tid === pid) main += used;
+    else others += used;
+  }
+  return { main, others };
 }
 
 export function fmt(value: number, digits = 3): string {

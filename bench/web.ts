@@ -1,7 +1,7 @@
 // The web page's cost to the agent: two agents side by side, the same configuration, one with two
 // pages open in Debian's chromium (each a live event stream plus the page's follow-up reads), the
 // other with none. The pages swap agents every round, so a difference between the two processes
-// cancels out; CPU comes from /proc/<pid>/stat. Skipped with the reason when chromium cannot start.
+// cancels out; CPU comes from each thread's schedstat. Skipped with the reason when chromium cannot start.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,7 +10,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
 import { launchBrowser } from '../test/support/browser.js';
-import { fmt, median, procCpuSecondsFine } from './stats.js';
+import { fmt, median, procThreadTimes, threadCpuBetween } from './stats.js';
 import type { Benchmark } from './types.js';
 
 // The page.waitForFunction callback runs in the browser; the benchmarks compile without the DOM library.
@@ -90,9 +90,12 @@ const benchmark: Benchmark = {
         const watched = round % 2;
         await openOn(pages, agents[watched].url);
         await sleep(SETTLE_MS);
-        const start = agents.map((a) => procCpuSecondsFine(a.pid));
+        const start = agents.map((a) => procThreadTimes(a.pid));
         await sleep(ROUND_MS);
-        const used = agents.map((a, i) => procCpuSecondsFine(a.pid) - start[i]);
+        const used = agents.map((a, i) => {
+          const { main, others } = threadCpuBetween(a.pid, start[i], procThreadTimes(a.pid));
+          return main + others;
+        });
         withPages.push(used[watched]);
         without.push(used[1 - watched]);
         ratios.push(used[watched] / used[1 - watched]);

@@ -10,7 +10,7 @@ import { addonsJson } from '../scheduler/json.js';
 import { type Assessment, assessmentJson } from '../scheduler/quiet.js';
 import type { LeaseScheduler } from '../scheduler/scheduler.js';
 import type { Payload } from './aggregate.js';
-import { health } from './health.js';
+import type { Health } from './health.js';
 import { HistoryQueryError, historyQuery, parseHistoryParams } from './query.js';
 import type { HistoryRecorder } from './recorder.js';
 import type { Group } from './stats.js';
@@ -21,10 +21,11 @@ export const STREAK_RANGE_MS = 86_400_000;
 export interface HistoryRouteDeps {
   readonly recorder: HistoryRecorder;
   readonly scheduler: LeaseScheduler;
-  readonly intervalMs: number;
   groups(): Record<Group, Payload>;
   assessment(): Assessment | undefined;
   latest(): Collection | undefined;
+  /** The rollup of ./health.ts for now. */
+  health(): Health;
 }
 
 function query<T>(fn: () => T): T {
@@ -74,14 +75,7 @@ export function registerHistoryRoutes(api: Pick<ApiModule, 'route'>, d: HistoryR
   api.route('GET', '/api/system-stats/health', () => {
     const t = now();
     const a = d.assessment();
-    const h = health({
-      nowMs: t,
-      intervalMs: d.intervalMs,
-      assessment: a,
-      collectorErrors: d.latest()?.errors ?? [],
-      cooldownUntilMs: d.scheduler.cooldownUntil(),
-      historyError: d.recorder.error,
-    });
+    const h = d.health();
     const from = t - STREAK_RANGE_MS;
     const streaks = streaksJson(d.recorder.streaks.list(from), from, t);
     return ok({

@@ -90,6 +90,18 @@ export function addonsJson(s: LeaseScheduler, nowMs: number) {
   );
 }
 
+/**
+ * Whether statusJson at a later time can differ with nothing changed (the same revision): a request
+ * waits (its waiting time grows), a cool-down runs, or an addon's retry window is open.
+ */
+export function statusMovesWithTime(s: LeaseScheduler, nowMs: number): boolean {
+  if (s.queued().length > 0) return true;
+  const cooldown = s.cooldownUntil();
+  if (cooldown !== undefined && cooldown > nowMs) return true;
+  for (const a of s.addonSummaries().values()) if (a.retryNotBefore !== undefined && a.retryNotBefore > nowMs) return true;
+  return false;
+}
+
 export function statusJson(s: LeaseScheduler, nowMs: number) {
   const limit = s.capacity();
   const used = s.usedUnits();

@@ -5,6 +5,7 @@
 import type { AgentContext, AgentModule } from '../agent/types.js';
 import type { ApiModule } from '../api/module.js';
 import type { LoadedConfig } from '../config/load.js';
+import { type Health, health } from '../history/health.js';
 import { HistoryRecorder, type HistorySettings, PURGE_EVERY_MS } from '../history/recorder.js';
 import { HistoryRepo } from '../history/repo.js';
 import { registerHistoryRoutes } from '../history/routes.js';
@@ -35,6 +36,8 @@ export interface SchedulerModule extends AgentModule {
   readonly history: HistoryRecorder | undefined;
   /** The lease store (events, leases). */
   readonly leases: LeaseRepo | undefined;
+  /** The health rollup now (GET /api/system-stats/health and the web page); undefined before start(). */
+  health(): Health | undefined;
 }
 
 export function schedulerSettings(c: LoadedConfig): SchedulerSettings {
@@ -65,6 +68,7 @@ export function createSchedulerModule(deps: SchedulerModuleDeps): SchedulerModul
   let monitor: QuietMonitor | undefined;
   let history: HistoryRecorder | undefined;
   let leases: LeaseRepo | undefined;
+  let healthNow: (() => Health) | undefined;
   let purgeTimer: NodeJS.Timeout | undefined;
   let purging: Promise<unknown> | undefined;
   const abort = new AbortController();
@@ -83,6 +87,7 @@ export function createSchedulerModule(deps: SchedulerModuleDeps): SchedulerModul
     get leases() {
       return leases;
     },
+    health: () => healthNow?.(),
     async start(ctx: AgentContext) {
       const config = ctx.config;
       const log = ctx.log;
@@ -136,13 +141,22 @@ export function createSchedulerModule(deps: SchedulerModuleDeps): SchedulerModul
         }
       });
       registerSchedulerRoutes(deps.api, s, assessment);
+      const rollup = (): Health =>
+        health({
+          nowMs: s.now(),
+          intervalMs: config.interval,
+          assessment: m.current(),
+          collectorErrors: ctx.latest()?.errors ?? [],
+          cooldownUntilMs: s.cooldownUntil(),
+          historyError: h.error,
+        });
       registerHistoryRoutes(deps.api, {
         recorder: h,
         scheduler: s,
-        intervalMs: config.interval,
         groups,
         assessment,
         latest: () => ctx.latest(),
+        health: rollup,
       });
       const purge = (): void => {
         if (purging) return;
@@ -163,6 +177,7 @@ export function createSchedulerModule(deps: SchedulerModuleDeps): SchedulerModul
       monitor = m;
       history = h;
       leases = repo;
+      healthNow = rollup;
     },
     async stop() {
       clearInterval(purgeTimer);
@@ -173,6 +188,7 @@ export function createSchedulerModule(deps: SchedulerModuleDeps): SchedulerModul
       scheduler = undefined;
       monitor = undefined;
       history = undefined;
+      healthNow = undefined;
       leases = undefined;
     },
   };

@@ -144,6 +144,7 @@ export class LeaseScheduler {
   private cancelTimer: (() => void) | undefined;
   private timerAt: number | undefined;
   private closed = false;
+  private changes = 0;
 
   constructor(
     readonly settings: SchedulerSettings,
@@ -179,6 +180,7 @@ export class LeaseScheduler {
   observe(view: QuietView): void {
     const now = this.clock.now();
     const wasPanic = this.quiet?.state === 'PANIC';
+    if (view.state !== this.quiet?.state) this.changes++;
     this.quiet = view;
     this.quietAt = now;
     // The store keeps the cool-down across restarts: written when PANIC starts, while it lasts at most
@@ -196,6 +198,15 @@ export class LeaseScheduler {
 
   now(): number {
     return this.clock.now();
+  }
+
+  /**
+   * Counts changes to what the status shows: leases granted, extended or ended, decisions, the queue,
+   * the quiet state. The same revision means the same status but for what moves with the clock
+   * (statusMovesWithTime in json.ts), so a reader can skip building it again.
+   */
+  get revision(): number {
+    return this.changes;
   }
 
   get quietView(): QuietView | undefined {
@@ -272,6 +283,7 @@ export class LeaseScheduler {
       decision,
     };
     this.queue.add(ticket);
+    this.changes++;
     this.nextDue = Math.min(this.nextDue, ticket.pollDeadline);
     this.count(req, 'queued', decision, now);
     this.log.event({ ...eventOf(req), at: now, event: 'deny', reason: `queued: ${decision.reason}` });
@@ -356,6 +368,7 @@ export class LeaseScheduler {
       throw new SchedulerRequestError(409, `queue_id ${id} was already granted as lease ${view.lease.id}: release that lease`, 'queue_id');
     }
     this.queue.remove(id);
+    this.changes++;
     this.wake(id);
     const now = this.clock.now();
     this.dispatch(now);
@@ -438,6 +451,7 @@ export class LeaseScheduler {
         continue;
       }
       this.queue.remove(t.id, true);
+      this.changes++;
       const lease = this.grant(t.request, d, now, t);
       this.grantedTickets.set(t.id, { leaseId: lease.id, decision: d });
       if (this.grantedTickets.size > GRANTED_TICKETS) this.grantedTickets.delete(this.grantedTickets.keys().next().value!);
@@ -466,6 +480,7 @@ export class LeaseScheduler {
   }
 
   private setActive(lease: Lease): void {
+    this.changes++;
     this.active.delete(lease.id);
     this.active.set(lease.id, lease);
     this.activeList = undefined;
@@ -479,6 +494,7 @@ export class LeaseScheduler {
   }
 
   private end(lease: Lease, state: LeaseState, reason: string, event: EventKind, at: number): void {
+    this.changes++;
     this.active.delete(lease.id);
     this.activeList = undefined;
     lease.state = state;
@@ -518,6 +534,7 @@ export class LeaseScheduler {
       if (this.waiters.has(t.id)) continue;
       if (t.pollDeadline <= now) {
         this.queue.remove(t.id);
+        this.changes++;
         this.deps.warn?.('dropped a queued lease request nobody polled', { queue_id: t.id, addon_id: t.addonId });
         changed = true;
       } else {
@@ -557,6 +574,7 @@ export class LeaseScheduler {
   }
 
   private count(req: LeaseRequest, result: DecisionResult, d: Decision, now: number, fromQueue = false): void {
+    this.changes++;
     const key = `${result}/${d.code}`;
     const c = this.decisions.get(key);
     this.decisions.set(key, { result, reason: d.code, count: (c?.count ?? 0) + 1 });

@@ -1,14 +1,17 @@
 // What the page shows of one collection, as one JSON document: the collection's metrics by
 // catalogue name (whatever collectors exist), the frequency chain's per-CPU outcome with the reasons
-// `doctor` gives, dsynth's panel figures and workers, the quiet assessment and the scheduler status.
+// `doctor` gives, dsynth's panel figures and workers, the quiet assessment, the scheduler status and
+// the health rollup.
 // GET /api/ui/state answers it; the event stream pushes it after every collection, shortened by
 // StreamEncoder: a metric whose series are those of the previous message carries only its values.
 import type { BuildJson } from '../builds/json.js';
 import { buildJson } from '../builds/json.js';
 import type { BuildService, StatsView } from '../builds/service.js';
 import type { CpuFrequencyReport } from '../collectors/frequency/types.js';
+import type { MetricName } from '../catalogue.js';
 import type { Attributes, Collection, CollectorError } from '../collectors/types.js';
-import { statusJson } from '../scheduler/json.js';
+import type { Health } from '../history/health.js';
+import { statusJson, statusMovesWithTime } from '../scheduler/json.js';
 import { type Assessment, assessmentJson } from '../scheduler/quiet.js';
 import type { LeaseScheduler } from '../scheduler/scheduler.js';
 import { forEachCollected, type SnapshotMetric, snapshotDocument, snapshotMetric } from '../snapshot.js';
@@ -23,6 +26,8 @@ export interface LiveSources {
   builds(): BuildService | undefined;
   scheduler(): LeaseScheduler | undefined;
   assessment(): Assessment | undefined;
+  /** The rollup GET /api/system-stats/health answers (without its streak summary). */
+  health(): Health | undefined;
   now(): number;
 }
 
@@ -36,6 +41,7 @@ export interface LiveState {
   readonly builds: { readonly stats: StatsView; readonly running: readonly BuildJson[] } | null;
   readonly quiet: ReturnType<typeof assessmentJson> | null;
   readonly scheduler: ReturnType<typeof statusJson> | null;
+  readonly health: Health | null;
 }
 
 function buildsJson(builds: BuildService, now: number): NonNullable<LiveState['builds']> {
@@ -48,14 +54,19 @@ function buildsJson(builds: BuildService, now: number): NonNullable<LiveState['b
 export function liveState(s: LiveSources): LiveState {
   const collection = s.latest();
   const doc = collection ? snapshotDocument(collection, s.resource) : undefined;
-  return { ...sections(s, collection), resource: s.resource, metrics: doc?.metrics ?? [], errors: doc?.errors ?? [] };
+  const scheduler = s.scheduler();
+  return {
+    ...sections(s, collection, s.now()),
+    scheduler: scheduler ? statusJson(scheduler, s.now()) : null,
+    resource: s.resource,
+    metrics: doc?.metrics ?? [],
+    errors: doc?.errors ?? [],
+  };
 }
 
-/** The live state but for the resource and the collection's metrics and errors. */
-function sections(s: LiveSources, collection: Collection | undefined) {
-  const now = s.now();
+/** The live state but for the resource, the scheduler and the collection's metrics and errors. */
+function sections(s: LiveSources, collection: Collection | undefined, now: number) {
   const builds = s.builds();
-  const scheduler = s.scheduler();
   const assessment = s.assessment();
   return {
     collected_at: collection ? new Date(collection.timeMs).toISOString() : null,
@@ -63,7 +74,7 @@ function sections(s: LiveSources, collection: Collection | undefined) {
     frequency: s.frequencyReports() ?? [],
     builds: builds ? buildsJson(builds, now) : null,
     quiet: assessment ? assessmentJson(assessment) : null,
-    scheduler: scheduler ? statusJson(scheduler, now) : null,
+    health: s.health() ?? null,
   };
 }
 
@@ -73,75 +84,144 @@ function sections(s: LiveSources, collection: Collection | undefined) {
  * attribute object per series, so comparing references is enough), as the name alone when their
  * values are unchanged too (limits, counts, idle pressure), and when every metric is the previous
  * message's, in its order, with the same series (the steady case), as one list of values lined up
- * with the previous message's metrics, without names. The frequency chain's reports and the collector
- * errors are left out while they read as before. Names, series and reports are most of the bytes to
- * serialize and send. Every open tab has seen the previous message: a tab attaching gets the full
- * state of the latest collection, which is the one the previous message described.
+ * with the previous message's metrics, without names. The frequency chain's reports go out whole when
+ * their outcome changes, as their frequencies alone when only those moved, and not at all otherwise;
+ * the collector errors only when they change; the scheduler's status only when its revision changed
+ * or it moves with the clock (a queue, a cool-down). Every open tab has seen the previous message: a tab
+ * attaching gets the full state of the latest collection, which is the one the previous message
+ * described.
+ *
+ * It runs once per collection, at the default interval every 10 s: too rarely for V8 to optimize it,
+ * so the steady case is plain loops over the previous message's metrics, with no closures and nothing
+ * built for a metric whose values did not change (a page's whole cost to the agent is this, two socket
+ * writes and nothing else; see the README's Performance section).
  */
 export class StreamEncoder {
   /** The metrics of the previous message: name, series (attribute objects) and values, in order. */
   private metrics: readonly Sent[] = [];
-  private byName = new Map<string, Sent>();
-  private frequency = '';
-  private errors = '';
+  private frequency: readonly CpuFrequencyReport[] = [];
+  private errors: readonly CollectorError[] = [];
+  /** The scheduler revision the previous message showed (NaN: none, or one that moved with time). */
+  private schedulerRevision = NaN;
 
   constructor(private readonly sources: LiveSources) {}
 
   /** The full state, as the first message of a new tab; it becomes the reference for the next message. */
   full(): string {
     const state = liveState(this.sources);
-    this.remember(
-      state.metrics.map((m) => ({ name: m.name, attributes: m.points.map((p) => p.attributes), values: m.points.map((p) => p.value) })),
-      JSON.stringify(state.frequency),
-      JSON.stringify(state.errors),
-    );
+    this.metrics = state.metrics.map((m) => ({ name: m.name, attributes: m.points.map((p) => p.attributes), values: m.points.map((p) => p.value) }));
+    this.frequency = state.frequency;
+    this.errors = state.errors;
+    const scheduler = this.sources.scheduler();
+    this.schedulerRevision = scheduler && !statusMovesWithTime(scheduler, this.sources.now()) ? scheduler.revision : NaN;
     return JSON.stringify(state);
   }
 
   /** The next message for every open tab; works from the collection's points, without the snapshot document. */
   next(): string {
     const collection = this.sources.latest();
-    const { frequency, ...rest } = sections(this.sources, collection);
+    const now = this.sources.now();
+    const { frequency, ...rest } = sections(this.sources, collection, now);
     const errors = collection?.errors ?? [];
-    const sent: Sent[] = [];
-    const encoded: (SnapshotMetric | MetricValues | string)[] = [];
-    let aligned = true;
-    if (collection) {
-      forEachCollected(collection, (def, points) => {
-        const values = points.map((p) => p.value);
-        const before = this.byName.get(def.name);
-        const sameSeries = before !== undefined && before.attributes.length === points.length && points.every((p, i) => p.attributes === before.attributes[i]);
-        if (!sameSeries) {
-          aligned = false;
-          encoded.push(snapshotMetric(def, points));
-        } else encoded.push(values.every((v, i) => v === before.values[i]) ? def.name : { name: def.name, values });
-        if (this.metrics[sent.length]?.name !== def.name) aligned = false;
-        sent.push({ name: def.name, attributes: sameSeries ? before.attributes : points.map((p) => p.attributes), values });
-      });
-    }
-    if (sent.length !== this.metrics.length) aligned = false;
-    const frequencyJson = JSON.stringify(frequency);
-    const errorsJson = JSON.stringify(errors);
-    const message: LiveMessage = {
-      ...rest,
-      ...(frequencyJson === this.frequency ? {} : { frequency }),
-      ...(errorsJson === this.errors ? {} : { errors }),
-      ...(aligned ? { values: encoded.map((e) => (typeof e === 'string' ? 0 : (e as MetricValues).values)) } : { metrics: encoded }),
-    };
-    this.remember(sent, frequencyJson, errorsJson);
+    const message: Mutable<LiveMessage> = { ...rest, ...(collection ? (this.steadyValues(collection) ?? this.changedMetrics(collection)) : this.changedMetrics(undefined)) };
+    // The scheduler's status is built only when it changed or moves with the clock; idle, it never is.
+    const scheduler = this.sources.scheduler();
+    if (!scheduler) message.scheduler = null;
+    else if (scheduler.revision !== this.schedulerRevision) message.scheduler = statusJson(scheduler, now);
+    // One that moves with the clock is sent again next time (NaN equals no revision), also the time it
+    // stops moving (the cool-down's end).
+    this.schedulerRevision = scheduler && !statusMovesWithTime(scheduler, now) ? scheduler.revision : NaN;
+    const outcome = sameOutcome(frequency, this.frequency);
+    if (!outcome) message.frequency = frequency;
+    else if (!sameHz(frequency, this.frequency)) message.frequency_hz = frequency.map((r) => r.hz);
+    if (!sameErrors(errors, this.errors)) message.errors = errors;
+    this.frequency = frequency;
+    this.errors = errors;
     return JSON.stringify(message);
   }
 
-  private remember(metrics: readonly Sent[], frequency: string, errors: string): void {
-    this.metrics = metrics;
-    this.byName = new Map(metrics.map((m) => [m.name, m]));
-    this.frequency = frequency;
-    this.errors = errors;
+  /** The steady case: the previous message's metrics with the same series; undefined when they are not. */
+  private steadyValues(collection: Collection): Pick<LiveMessage, 'values'> | undefined {
+    const before = this.metrics;
+    if (collection.points.size !== before.length) return undefined;
+    const values: (number[] | 0)[] = new Array(before.length);
+    for (let i = 0; i < before.length; i++) {
+      const m = before[i];
+      const points = collection.points.get(m.name as MetricName);
+      if (points === undefined || points.length !== m.attributes.length) return undefined;
+      let changed = false;
+      for (let j = 0; j < points.length; j++) {
+        if (points[j].attributes !== m.attributes[j]) return undefined;
+        if (points[j].value !== m.values[j]) changed = true;
+      }
+      if (!changed) {
+        values[i] = 0;
+        continue;
+      }
+      const v: number[] = new Array(points.length);
+      for (let j = 0; j < points.length; j++) v[j] = points[j].value;
+      values[i] = v;
+    }
+    // Only now the reference moves on: a shape change half-way leaves it as the tabs know it.
+    for (let i = 0; i < before.length; i++) {
+      const v = values[i];
+      if (v !== 0) before[i].values = v;
+    }
+    return { values };
+  }
+
+  /** Metrics appeared, went or changed their series: each by name, as values, or whole. */
+  private changedMetrics(collection: Collection | undefined): Pick<LiveMessage, 'metrics'> {
+    const byName = new Map(this.metrics.map((m) => [m.name, m]));
+    const sent: Sent[] = [];
+    const encoded: (SnapshotMetric | MetricValues | string)[] = [];
+    if (collection) {
+      forEachCollected(collection, (def, points) => {
+        const values = points.map((p) => p.value);
+        const before = byName.get(def.name);
+        const sameSeries = before !== undefined && before.attributes.length === points.length && points.every((p, i) => p.attributes === before.attributes[i]);
+        if (!sameSeries) encoded.push(snapshotMetric(def, points));
+        else encoded.push(values.every((v, i) => v === before.values[i]) ? def.name : { name: def.name, values });
+        sent.push({ name: def.name, attributes: sameSeries ? before.attributes : points.map((p) => p.attributes), values });
+      });
+    }
+    this.metrics = sent;
+    return { metrics: encoded };
   }
 }
 
 interface Sent {
   readonly name: string;
   readonly attributes: readonly Attributes[];
-  readonly values: readonly number[];
+  values: readonly number[];
+}
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+/** The same sources tried with the same outcomes for the same CPUs; frequencies aside. */
+function sameOutcome(a: readonly CpuFrequencyReport[], b: readonly CpuFrequencyReport[]): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i];
+    const y = b[i];
+    if (x.cpu !== y.cpu || x.source !== y.source || x.series !== y.series || x.tried.length !== y.tried.length) return false;
+    for (let j = 0; j < x.tried.length; j++) {
+      const s = x.tried[j];
+      const t = y.tried[j];
+      if (s.source !== t.source || s.ok !== t.ok || s.reason !== t.reason || s.variant !== t.variant) return false;
+    }
+  }
+  return true;
+}
+
+function sameHz(a: readonly CpuFrequencyReport[], b: readonly CpuFrequencyReport[]): boolean {
+  for (let i = 0; i < a.length; i++) if (a[i].hz !== b[i].hz) return false;
+  return true;
+}
+
+function sameErrors(a: readonly CollectorError[], b: readonly CollectorError[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i].collector !== b[i].collector || a[i].message !== b[i].message) return false;
+  return true;
 }

@@ -9,7 +9,7 @@ import type { SchedulerModule } from '../scheduler/module.js';
 export interface WebModuleDeps {
   readonly api: Pick<ApiModule, 'route' | 'raw'>;
   readonly builds: Pick<BuildsModule, 'service'>;
-  readonly scheduler: Pick<SchedulerModule, 'scheduler' | 'monitor'>;
+  readonly scheduler: Pick<SchedulerModule, 'scheduler' | 'monitor' | 'health'>;
 }
 
 export function createWebModule(deps: WebModuleDeps): AgentModule {

@@ -15,7 +15,8 @@ import { StaticFiles } from './static-files.js';
 /** Registers the routes; returns what closes the open event streams. */
 export function serveWebPage(agent: AgentContext, deps: WebModuleDeps): () => void {
   const files = new StaticFiles();
-  const events = new EventStream();
+  // Opened and closed streams are logged: one per browser (its tabs share one, see stream-worker.ts).
+  const events = new EventStream(undefined, (change, open) => agent.log.info(`page event stream ${change}`, { open }));
   const sources: LiveSources = {
     intervalMs: agent.config.interval,
     resource: agent.resource ?? {},
@@ -24,6 +25,7 @@ export function serveWebPage(agent: AgentContext, deps: WebModuleDeps): () => vo
     builds: () => deps.builds.service,
     scheduler: () => deps.scheduler.scheduler,
     assessment: () => deps.scheduler.monitor?.current(),
+    health: () => deps.scheduler.health(),
     now: Date.now,
   };
   const encoder = new StreamEncoder(sources);

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { statusJson, statusMovesWithTime } from '../../src/scheduler/json.js';
 import { LeaseRepo } from '../../src/scheduler/lease-repo.js';
 import {
   LeaseNotFoundError,
@@ -372,5 +373,70 @@ describe('lease scheduler: restart', () => {
       reason: 'Recent PANIC detected; cooling down',
       retryAfterSec: 60,
     });
+  });
+});
+
+describe('lease scheduler: revision', () => {
+  it('changes whenever the status changes, but for what moves with the clock', () => {
+    const { s, clock, quiet } = setup({ ttlMs: 30_000, cooldownMs: 60_000 });
+    // The status as a page shows it; generated_at is the clock, not the scheduler.
+    const shown = () => {
+      const { generated_at: _, ...rest } = statusJson(s, clock.now());
+      return JSON.stringify(rest);
+    };
+    let before = { revision: s.revision, status: shown(), moves: statusMovesWithTime(s, clock.now()) };
+    let changes = 0;
+    const step = (what: string, act: () => unknown): void => {
+      act();
+      const now = { revision: s.revision, status: shown(), moves: statusMovesWithTime(s, clock.now()) };
+      // A status that changed while neither side moved with the clock must come with a new revision.
+      if (now.status !== before.status && !before.moves && !now.moves) expect(now.revision, what).not.toBe(before.revision);
+      if (now.revision !== before.revision) changes++;
+      before = now;
+    };
+    let lease = '';
+    step('grant', () => (lease = s.request(req('a', 30), false).lease!.id));
+    step('idle time', () => clock.advance(5_000));
+    step('heartbeat', () => s.heartbeat(lease));
+    step('report', () => s.report(lease, { progress_pct: 50 }));
+    step('deny', () => s.request(req('b', 70), false));
+    step('retry window over', () => {
+      clock.advance(20_000);
+      s.heartbeat(lease);
+      clock.advance(11_000);
+    });
+    step('release', () => s.release(lease, undefined));
+    step('grant again', () => (lease = s.request(req('a', 10), false).lease!.id));
+    step('expire', () => clock.advance(31_000));
+    step('BUSY', () => quiet('BUSY'));
+    step('BUSY again', () => quiet('BUSY'));
+    step('QUIET', () => quiet('QUIET'));
+    step('grant a third', () => (lease = s.request(req('c', 10), false).lease!.id));
+    step('revoke', () => s.revoke(lease, 'test'));
+    step('PANIC', () => quiet('PANIC'));
+    step('cool-down over', () => clock.advance(61_000));
+    step('QUIET after', () => quiet('QUIET'));
+    // Idle with nothing happening: same revision, nothing that moves with the clock.
+    const idle = s.revision;
+    step('idle', () => clock.advance(600_000));
+    step('same state', () => quiet('QUIET'));
+    expect(s.revision).toBe(idle);
+    expect(statusMovesWithTime(s, clock.now())).toBe(false);
+    expect(changes).toBeGreaterThanOrEqual(12);
+  });
+
+  it('moves with the clock while a request waits or a cool-down runs', () => {
+    const { s, clock, quiet } = setup();
+    expect(statusMovesWithTime(s, clock.now())).toBe(false);
+    s.request(req('h', 80), false);
+    const t = s.request(req('a', 10), true).queued!;
+    expect(statusMovesWithTime(s, clock.now())).toBe(true);
+    s.cancelTicket(t.status === 'waiting' ? t.ticket.id : '');
+    // b's retry window (from the denial behind the queue) still runs.
+    expect(statusMovesWithTime(s, clock.now())).toBe(true);
+    clock.advance(31_000);
+    s.request(req('x', 1), false);
+    quiet('PANIC');
+    expect(statusMovesWithTime(s, clock.now())).toBe(true);
   });
 });

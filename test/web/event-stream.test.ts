@@ -1,7 +1,7 @@
 // The page's event stream: messages reach every open tab, and with no tab open nothing is
 // serialized (a closed page costs the collection nothing).
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { type AddressInfo, connect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { EventStream } from '../../src/web/event-stream.js';
 import { waitFor } from '../helpers/wait.js';
@@ -80,5 +80,29 @@ describe('EventStream', () => {
     expect(stream.size).toBe(0);
     await waitFor(() => a.text().endsWith('data: {}\n\n'));
     a.close();
+  });
+
+  it('frames each message as one chunk for HTTP/1.1 and as the bare event for HTTP/1.0', async () => {
+    const stream = new EventStream();
+    const url = new URL(await serve(stream, () => '{"first":true}'));
+    const raw = (version: string) => {
+      let text = '';
+      const socket = connect(Number(url.port), '127.0.0.1', () => socket.write(`GET / HTTP/${version}\r\nHost: 127.0.0.1\r\n\r\n`));
+      socket.setEncoding('latin1');
+      socket.on('data', (d: string) => (text += d));
+      return { text: () => text, close: () => socket.destroy() };
+    };
+    const http11 = raw('1.1');
+    const http10 = raw('1.0');
+    await waitFor(() => stream.size === 2, { what: 'two tabs attached' });
+    stream.publish(() => '{"n":"é"}');
+    const message = 'data: {"n":"é"}\n\n';
+    const bytes = Buffer.byteLength(message);
+    await waitFor(() => http11.text().endsWith(`${bytes.toString(16)}\r\n${Buffer.from(message).toString('latin1')}\r\n`), { what: 'the chunk on HTTP/1.1' });
+    expect(http11.text()).toMatch(/^HTTP\/1\.1 200 OK\r\n[^]*Transfer-Encoding: chunked\r\n/);
+    await waitFor(() => http10.text().endsWith(`data: {"first":true}\n\n${Buffer.from(message).toString('latin1')}`), { what: 'the bare event on HTTP/1.0' });
+    expect(http10.text()).not.toContain('Transfer-Encoding');
+    http11.close();
+    http10.close();
   });
 });

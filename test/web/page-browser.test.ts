@@ -113,6 +113,8 @@ describe.skipIf(!BUILT)('the web page in chromium', () => {
 
   afterAll(async () => {
     await browser?.close();
+    // A closed browser costs the agent nothing: its stream is gone.
+    if (browser) await agent.waitFor(/page event stream closed open=0/, 10_000);
     await Promise.all([build, lease].filter(Boolean).map((c) => c.stop('SIGTERM', 5_000)));
     if (agent) expect(await agent.stop('SIGTERM')).toBe(0);
     rmSync(dir, { recursive: true, force: true });
@@ -244,9 +246,12 @@ describe.skipIf(!BUILT)('the web page in chromium', () => {
   it('follows the event stream: a new collection reaches the page before the next two are over, without polling', async (ctx) => {
     if (!browser) return ctx.skip(skipReason);
     const start = await page.evaluate(() => document.body.dataset.collectedAt!);
-    const streams = () => requested.filter((r) => r.endsWith('/api/ui/events')).length;
+    // The page's stream lives in a shared worker: the agent's log tells its opening.
+    const streams = () => agent.stderr().match(/page event stream opened/g)?.length ?? 0;
     const streamsBefore = streams();
-    const statesBefore = requested.filter((r) => r.endsWith('/api/ui/state')).length;
+    const count = (path: string) => requested.filter((r) => new URL(r).pathname === path).length;
+    const statesBefore = count('/api/ui/state');
+    const streaksBefore = count('/api/system-stats/quiet-streaks');
     // Collections the agent made after the one the page showed, as its JSON reports them.
     const newer: string[] = [];
     await waitFor(
@@ -262,8 +267,36 @@ describe.skipIf(!BUILT)('the web page in chromium', () => {
     const shown = await page.evaluate(() => document.body.dataset.collectedAt!);
     expect(shown >= newer[0]).toBe(true);
     expect(streams()).toBe(streamsBefore);
-    expect(requested.filter((r) => r.endsWith('/api/ui/state')).length).toBe(statesBefore);
+    expect(count('/api/ui/state')).toBe(statesBefore);
+    // The quiet state stayed QUIET (always-quiet config): no new streaks; health comes with the stream.
+    expect(count('/api/system-stats/quiet-streaks')).toBe(streaksBefore);
+    expect(count('/api/system-stats/health')).toBe(0);
+    const health = (await json('/api/system-stats/health')) as { status: string; reasons: string[] };
+    expect(await page.textContent('#health-status .badge')).toBe(`health: ${health.status}`);
+    expect(await page.$$eval('#health-status li', (lis) => lis.map((li) => li.textContent))).toEqual(health.reasons);
     expect(problems).toEqual([]);
+  });
+
+  it("shares one event stream among the browser's tabs", async (ctx) => {
+    if (!browser) return ctx.skip(skipReason);
+    const opened = () => agent.stderr().match(/page event stream opened/g)?.length ?? 0;
+    const streams = () => [...agent.stderr().matchAll(/page event stream \w+.*open=(\d+)/g)].map((m) => Number(m[1]));
+    expect(opened()).toBe(1);
+    const second = await browser.context.newPage();
+    try {
+      await second.goto(`${url}/`);
+      await second.waitForFunction(() => Number(document.body.dataset.updates ?? 0) >= 2, null, { timeout: 20_000 });
+      // The second tab follows the collections through the first one's stream.
+      expect(await second.evaluate(() => document.body.dataset.collectedAt)).toBe(await page.evaluate(() => document.body.dataset.collectedAt));
+      expect(opened()).toBe(1);
+      expect(streams().at(-1)).toBe(1);
+    } finally {
+      await second.close();
+    }
+    // The first tab still follows; its stream stays open.
+    const n = await updates();
+    await page.waitForFunction((k) => Number(document.body.dataset.updates) > k, n, { timeout: 10_000 });
+    expect(streams().at(-1)).toBe(1);
   });
 
   it('follows the colour scheme; screenshots go to test-artifacts/', async (ctx) => {

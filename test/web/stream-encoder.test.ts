@@ -1,13 +1,20 @@
 // The event stream's encoding: after the full state, metrics whose series are unchanged travel as
 // values only (as the name alone when the values are unchanged too, as a list lined up with the
-// previous message's metrics when all are), frequency reports and collector errors only when they
-// changed, and the page's decoder gets back exactly the state the agent had.
+// previous message's metrics when all are), frequency reports, collector errors and the scheduler's
+// status only when they changed, and the page's decoder gets back exactly the state the agent had.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { MetricName } from '../../src/catalogue.js';
 import type { CpuFrequencyReport } from '../../src/collectors/frequency/types.js';
 import type { Attributes, Collection, CollectorError, Point } from '../../src/collectors/types.js';
 import { decodeMessage, type LiveMessage } from '../../src/web/client/stream.js';
+import { LeaseRepo } from '../../src/scheduler/lease-repo.js';
+import { LeaseScheduler } from '../../src/scheduler/scheduler.js';
+import { openStore } from '../../src/store/store.js';
 import { liveState, type LiveSources, StreamEncoder } from '../../src/web/live-state.js';
+import { ManualClock } from '../scheduler/manual-clock.js';
 
 const cpu0: Attributes = { 'cpu.logical_number': 0 };
 const cpu1: Attributes = { 'cpu.logical_number': 1 };
@@ -16,16 +23,17 @@ function collection(timeMs: number, points: Record<string, Point[]>, errors: Col
   return { timeMs, points: new Map(Object.entries(points) as [MetricName, Point[]][]), errors };
 }
 
-function sources(current: () => Collection, frequency: () => CpuFrequencyReport[] = () => []): LiveSources {
+function sources(current: () => Collection, frequency: () => CpuFrequencyReport[] = () => [], scheduler?: LeaseScheduler): LiveSources {
   return {
     intervalMs: 1000,
     resource: { 'host.name': 'test-host' },
     latest: current,
     frequencyReports: frequency,
     builds: () => undefined,
-    scheduler: () => undefined,
+    scheduler: () => scheduler,
     assessment: () => undefined,
-    now: () => 1_700_000_000_000,
+    health: () => undefined,
+    now: () => scheduler?.now() ?? 1_700_000_000_000,
   };
 }
 
@@ -94,7 +102,7 @@ describe('StreamEncoder and decodeMessage', () => {
     expect(page).toEqual(JSON.parse(JSON.stringify(liveState(s))));
     expect(page.frequency[0].hz).toBe(2.4e9);
 
-    // The frequency changed, a collector failed: both go out.
+    // The frequency moved, a collector failed: the frequencies alone and the errors go out.
     reports = [report(2.6e9)];
     c = collection(
       3000,
@@ -106,7 +114,8 @@ describe('StreamEncoder and decodeMessage', () => {
     );
     const third = JSON.parse(encoder.next()) as LiveMessage;
     expect(third.values).toEqual([[2.6e9], 0]);
-    expect(third.frequency?.[0].hz).toBe(2.6e9);
+    expect(third.frequency).toBeUndefined();
+    expect(third.frequency_hz).toEqual([2.6e9]);
     expect(third.errors).toEqual([{ collector: 'pressure', message: 'no /proc/pressure' }]);
     page = decodeMessage(third, page);
     expect(page).toEqual(JSON.parse(JSON.stringify(liveState(s))));
@@ -136,5 +145,81 @@ describe('StreamEncoder and decodeMessage', () => {
     ]);
     page = decodeMessage(fifth, page);
     expect(page).toEqual(JSON.parse(JSON.stringify(liveState(s))));
+
+    // The chain's outcome changed (cpuinfo now fails, nothing published): the reports go out whole.
+    reports = [{ cpu: 0, source: null, hz: null, tried: [{ source: 'cpuinfo', ok: false, reason: 'no cpu MHz line' }], series: null }];
+    const sixth = JSON.parse(encoder.next()) as LiveMessage;
+    expect(sixth.frequency).toEqual(reports);
+    expect(sixth.frequency_hz).toBeUndefined();
+    page = decodeMessage(sixth, page);
+    expect(page).toEqual(JSON.parse(JSON.stringify(liveState(s))));
+    // The first metric moved, the second changed its series: the steady check fails half-way and
+    // must leave the reference as the page knows it, so the first goes out as its new values.
+    c = collection(6000, {
+      'system.cpu.frequency': [{ attributes: cpu0, value: 2.9e9 }],
+      'system.cpu.load_average.1m': [{ attributes: {}, value: 0.8 }],
+      'system.memory.limit': c.points.get('system.memory.limit' as MetricName)!,
+    });
+    const seventh = JSON.parse(encoder.next()) as LiveMessage;
+    expect(seventh.metrics!.map((m) => (typeof m === 'string' ? 'name' : 'values' in m ? 'values' : 'full'))).toEqual(['values', 'full', 'name']);
+    page = decodeMessage(seventh, page);
+    expect(page).toEqual(JSON.parse(JSON.stringify(liveState(s))));
+  });
+
+  it("sends the scheduler's status only when it changed or moves with the clock", () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sysmon-stream-'));
+    const db = openStore(join(dir, 'store.db'));
+    try {
+      const clock = new ManualClock();
+      const scheduler = new LeaseScheduler(
+        { capacityUnits: 100, headroomUnits: 20, ttlMs: 30_000, maxLeases: 10, maxPerAddon: 10, cooldownMs: 60_000, intervalMs: 10_000, queueMax: 50 },
+        { log: new LeaseRepo(db), clock },
+      );
+      scheduler.start();
+      scheduler.observe({ state: 'QUIET', score: 90, msUntilQuiet: 0 });
+      const load: Attributes = {};
+      let c = collection(1000, { 'system.cpu.load_average.1m': [{ attributes: load, value: 0.5 }] });
+      const s = sources(() => c, () => [], scheduler);
+      const encoder = new StreamEncoder(s);
+      let page = decodeMessage(JSON.parse(encoder.full()) as LiveMessage, undefined);
+      // The page's view of the status is the agent's but for when it was generated.
+      const same = () => {
+        const { generated_at: _a, ...agent } = JSON.parse(JSON.stringify(liveState(s).scheduler));
+        const { generated_at: _b, ...shown } = page.scheduler!;
+        expect(shown).toEqual(agent);
+      };
+      const next = (): LiveMessage => {
+        clock.advance(10_000);
+        c = collection(clock.now(), { 'system.cpu.load_average.1m': [{ attributes: load, value: Math.random() }] });
+        const m = JSON.parse(encoder.next()) as LiveMessage;
+        page = decodeMessage(m, page);
+        same();
+        return m;
+      };
+      // Idle: left out.
+      expect(next().scheduler).toBeUndefined();
+      expect(next().scheduler).toBeUndefined();
+      // A lease: sent once, then left out again.
+      const lease = scheduler.request({ addonId: 'a', jobType: 'j', costUnits: 10, priority: 'NORMAL', expectedDurationSec: undefined, constraints: { cpu_heavy: true, disk_write_heavy: false, network_heavy: false } }, false).lease!;
+      expect(next().scheduler?.active.map((l) => l.lease_id)).toEqual([lease.id]);
+      expect(next().scheduler).toBeUndefined();
+      // A heartbeat moves its expiry: sent.
+      scheduler.heartbeat(lease.id);
+      expect(next().scheduler?.active[0].expires_at).toBe(new Date(clock.now() - 10_000 + 30_000).toISOString());
+      // PANIC starts a cool-down, which moves with the clock: sent every time until it ends.
+      scheduler.observe({ state: 'PANIC', score: 0, msUntilQuiet: 60_000 });
+      scheduler.observe({ state: 'QUIET', score: 90, msUntilQuiet: 0 });
+      expect(next().scheduler?.cooldown.active).toBe(true);
+      expect(next().scheduler?.cooldown.active).toBe(true);
+      // (the lease expires meanwhile, without heartbeats: sent anyway)
+      for (let i = 0; i < 3; i++) expect(next().scheduler?.cooldown.active).toBe(true);
+      // The cool-down (60 s) ends: sent once more, without it.
+      expect(next().scheduler?.cooldown.active).toBe(false);
+      expect(next().scheduler).toBeUndefined();
+      scheduler.close();
+    } finally {
+      db.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

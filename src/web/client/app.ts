@@ -1,7 +1,9 @@
 // The page: paints the latest state, then follows the agent's event stream (one message per
-// collection). It only reads; on a lost stream the browser reconnects by itself.
+// collection, shared by the browser's tabs through stream-worker.ts). It only reads; on a lost stream
+// the browser reconnects by itself.
 import type { LiveState } from '../live-state.js';
 import { decodeMessage, type LiveMessage } from './stream.js';
+import type { StreamNews, TabNews } from './stream-worker.js';
 import { BuildsView } from './builds-view.js';
 import { byId, fill, getJson } from './dom.js';
 import { type CatalogueEntry, MetricsView } from './metrics-view.js';
@@ -38,17 +40,7 @@ async function main(): Promise<void> {
       });
   };
 
-  const events = new EventSource('/api/ui/events');
-  let last: LiveState | undefined;
-  events.onmessage = (e: MessageEvent<string>) => {
-    last = decodeMessage(JSON.parse(e.data) as LiveMessage, last);
-    show(last);
-  };
-  // A reconnected stream starts again with the full state.
-  events.onopen = () => {
-    last = undefined;
-  };
-  events.onerror = () => fill(status, 'connection lost, reconnecting…');
+  follow(show, (text) => fill(status, text));
 
   const redraw = (): void => {
     metrics.redraw();
@@ -60,6 +52,34 @@ async function main(): Promise<void> {
     window.clearTimeout(resizeTimer);
     resizeTimer = window.setTimeout(redraw, 200);
   });
+}
+
+/**
+ * Follows the agent's event stream: through the shared worker, so all of this browser's tabs share
+ * one stream, or, where shared workers are missing (Chrome on Android), with this tab's own.
+ */
+function follow(show: (state: LiveState) => void, trouble: (text: string) => void): void {
+  if (typeof SharedWorker === 'function') {
+    const worker = new SharedWorker('/ui/stream-worker.js', { type: 'module', name: 'otel-sysmon event stream' });
+    const say = (news: TabNews): void => worker.port.postMessage(news);
+    worker.port.onmessage = (e: MessageEvent<StreamNews>) => ('state' in e.data ? show(e.data.state) : trouble(e.data.status));
+    addEventListener('pagehide', () => say('leave'));
+    addEventListener('pageshow', (e) => {
+      if (e.persisted) say('back');
+    });
+    return;
+  }
+  const events = new EventSource('/api/ui/events');
+  let last: LiveState | undefined;
+  events.onmessage = (e: MessageEvent<string>) => {
+    last = decodeMessage(JSON.parse(e.data) as LiveMessage, last);
+    show(last);
+  };
+  // A reconnected stream starts again with the full state.
+  events.onopen = () => {
+    last = undefined;
+  };
+  events.onerror = () => trouble('connection lost, reconnecting…');
 }
 
 main().catch((err: unknown) => {

@@ -15,42 +15,30 @@ interface StreaksJson {
   readonly streaks: readonly { start: string; end: string | null; duration_sec: number; avg_score: number; min_score: number; open: boolean }[];
 }
 
-interface HealthJson {
-  readonly status: string;
-  readonly reasons: readonly string[];
-}
-
 /**
- * Streaks and health change slowly: fetched when the quiet state or the failing collectors change,
- * else every 5 minutes (the 24 h timeline moves by a third of a percent in that time).
+ * The streaks change only when a QUIET span begins or ends: fetched then, else every 5 minutes (the
+ * 24 h timeline moves by a third of a percent in that time, an open streak's length by 5 minutes).
+ * Everything else here comes with the event stream, so a state flip between NORMAL and BUSY (often,
+ * on a shared machine) costs the agent no request.
  */
-const SLOW_EVERY_MS = 300_000;
+const STREAKS_EVERY_MS = 300_000;
 
 const dateTime = (iso: string): string => new Date(iso).toLocaleString('en-GB', { hour12: false, dateStyle: 'short', timeStyle: 'short' });
 const time = (iso: string | null): string => (iso ? new Date(iso).toLocaleTimeString('en-GB', { hour12: false }) : '–');
 
 export class QuietView {
   private fetchedAt = -Infinity;
-  private lastKey: string | undefined;
+  private wasQuiet: boolean | undefined;
 
   async update(state: LiveState): Promise<void> {
     this.renderQuiet(state);
     this.renderScheduler(state);
-    this.renderHealthNow(state);
-    const key = `${state.quiet?.state}/${state.errors.map((e) => e.collector).join(',')}`;
-    if (performance.now() - this.fetchedAt >= SLOW_EVERY_MS || key !== this.lastKey) {
-      this.lastKey = key;
+    this.renderHealth(state);
+    const quiet = state.quiet?.state === 'QUIET';
+    if (performance.now() - this.fetchedAt >= STREAKS_EVERY_MS || quiet !== this.wasQuiet) {
+      this.wasQuiet = quiet;
       this.fetchedAt = performance.now();
-      const [streaks, health] = await Promise.all([
-        getJson<StreaksJson>('/api/system-stats/quiet-streaks?range=24h'),
-        getJson<HealthJson>('/api/system-stats/health'),
-      ]);
-      this.renderStreaks(streaks);
-      fill(
-        byId('health-status'),
-        el('p', { class: `badge state-${health.status}` }, `health: ${health.status}`),
-        health.reasons.length ? el('ul', {}, ...health.reasons.map((r) => el('li', {}, r))) : el('p', {}, 'No reasons to worry.'),
-      );
+      this.renderStreaks(await getJson<StreaksJson>('/api/system-stats/quiet-streaks?range=24h'));
     }
   }
 
@@ -149,7 +137,16 @@ export class QuietView {
     );
   }
 
-  private renderHealthNow(state: LiveState): void {
+  private renderHealth(state: LiveState): void {
+    const h = state.health;
+    if (!h) fill(byId('health-status'), el('p', {}, 'Not assessed (the scheduler is not running).'));
+    else {
+      fill(
+        byId('health-status'),
+        el('p', { class: `badge state-${h.status}` }, `health: ${h.status}`),
+        h.reasons.length ? el('ul', {}, ...h.reasons.map((r) => el('li', {}, r))) : el('p', {}, 'No reasons to worry.'),
+      );
+    }
     fill(
       byId('health-collectors'),
       state.errors.length

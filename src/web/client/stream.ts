@@ -1,7 +1,8 @@
 // The event stream's messages as the page reads them: after the first (the full state), a metric
 // whose series are unchanged arrives as its values only, or as its name only when its values are
 // unchanged too; when all metrics are the previous message's, as one list of values lined up with
-// them; frequency reports and collector errors are left out while unchanged (StreamEncoder in
+// them; frequency reports as their frequencies alone while nothing else of them changes, and they,
+// the collector errors and the scheduler's status are left out while unchanged (StreamEncoder in
 // ../live-state.ts).
 import type { SnapshotMetric } from '../../snapshot.js';
 import type { LiveState } from '../live-state.js';
@@ -18,9 +19,13 @@ export interface MetricValues {
  * alone (the metric as in the previous message), or `values`, one entry for each metric of the
  * previous message in its order: its new values, or 0 for unchanged.
  */
-export type LiveMessage = Omit<LiveState, 'metrics' | 'resource' | 'frequency' | 'errors'> & {
+export type LiveMessage = Omit<LiveState, 'metrics' | 'resource' | 'frequency' | 'errors' | 'scheduler'> & {
+  /** Left out while the scheduler's status is the previous message's. */
+  readonly scheduler?: LiveState['scheduler'];
   readonly resource?: LiveState['resource'];
   readonly frequency?: LiveState['frequency'];
+  /** The frequency reports' `hz`, in their order, when nothing else of them changed. */
+  readonly frequency_hz?: readonly (number | null)[];
   readonly errors?: LiveState['errors'];
   readonly metrics?: readonly (SnapshotMetric | MetricValues | string)[];
   readonly values?: readonly (readonly number[] | 0)[];
@@ -34,7 +39,7 @@ function withValues(known: SnapshotMetric | undefined, values: readonly number[]
 
 /** Turns a stream message back into the full state, given the previous one (the page's side). */
 export function decodeMessage(message: LiveMessage, previous: LiveState | undefined): LiveState {
-  const { metrics: listed, values, ...rest } = message;
+  const { metrics: listed, values, frequency_hz: hz, ...rest } = message;
   const metrics: SnapshotMetric[] = [];
   if (values) {
     const before = previous?.metrics ?? [];
@@ -53,8 +58,9 @@ export function decodeMessage(message: LiveMessage, previous: LiveState | undefi
   return {
     ...rest,
     resource: message.resource ?? previous?.resource ?? {},
-    frequency: message.frequency ?? previous?.frequency ?? [],
+    frequency: message.frequency ?? (hz ? (previous?.frequency ?? []).map((r, i) => ({ ...r, hz: hz[i] ?? null })) : (previous?.frequency ?? [])),
     errors: message.errors ?? previous?.errors ?? [],
+    scheduler: message.scheduler === undefined ? (previous?.scheduler ?? null) : message.scheduler,
     metrics,
   };
 }
