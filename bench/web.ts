@@ -1,7 +1,11 @@
 // The web page's cost to the agent: two agents side by side, the same configuration, one with two
-// pages open in Debian's chromium (each a live event stream plus the page's follow-up reads), the
-// other with none. The pages swap agents every round, so a difference between the two processes
-// cancels out; CPU comes from each thread's schedstat. Skipped with the reason when chromium cannot start.
+// pages open in Debian's chromium (two tabs of one browser: a live event stream, shared by the tabs
+// through the page's shared worker, plus the page's follow-up reads), the other with none. The pages
+// swap agents every round, so a difference between the two processes cancels out; CPU comes from each
+// thread's schedstat. Two configurations run at once, each with its own pair: the agent with no
+// exporter (the least work per collection, so the page's share is the largest) and the agent as
+// `npm start` runs it, exporting OTLP/gRPC (here to a local receiver that discards). Skipped with the
+// reason when chromium cannot start.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,6 +13,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
+import { createOtlpServer } from '../src/otlp/server.js';
 import { launchBrowser } from '../test/support/browser.js';
 import { fmt, median, procThreadTimes, threadCpuBetween } from './stats.js';
 import type { Benchmark } from './types.js';
@@ -25,31 +30,45 @@ const WARM_UP_MS = 20_000;
  */
 const SETTLE_MS = Number(process.env.BENCH_WEB_SETTLE_MS ?? 60_000);
 const ROUND_MS = Number(process.env.BENCH_WEB_ROUND_MS ?? 60_000);
-const ROUNDS = 6;
+const ROUNDS = Number(process.env.BENCH_WEB_ROUNDS ?? 6);
 
 interface Agent {
   readonly pid: number;
   readonly url: string;
+  /** Event streams open now, as the agent logs them. */
+  streams(): number;
   stop(): void;
 }
 
-function startAgent(root: string, dataDir: string): Promise<Agent> {
+interface Scenario {
+  readonly name: string;
+  readonly args: readonly string[];
+  readonly agents: Agent[];
+  readonly pages: Page[];
+  readonly withPages: number[];
+  readonly without: number[];
+  readonly ratios: number[];
+  readonly streams: number[];
+}
+
+function startAgent(root: string, dataDir: string, args: readonly string[]): Promise<Agent> {
   const child = spawn(
     process.execPath,
-    [join(root, 'bin/otel-sysmon.js'), 'run', '--exporter', 'none', '--interval', INTERVAL, '--api-listen', '127.0.0.1:0', '--data-dir', dataDir],
+    [join(root, 'bin/otel-sysmon.js'), 'run', ...args, '--interval', INTERVAL, '--api-listen', '127.0.0.1:0', '--data-dir', dataDir],
     { stdio: ['ignore', 'ignore', 'pipe'] },
   );
   return new Promise((resolve, reject) => {
     let err = '';
+    let streams = 0;
     const timer = setTimeout(() => reject(new Error(`agent did not start:\n${err}`)), 20_000);
     child.stderr!.on('data', (d: Buffer) => {
       err += d.toString();
+      for (const m of d.toString().matchAll(/page event stream \w+.*?open=(\d+)/g)) streams = Number(m[1]);
       const m = /local API listening url=(\S+)/.exec(err);
-      if (m) {
+      if (m && err.length < 1e6) {
         clearTimeout(timer);
-        child.stderr!.removeAllListeners('data');
-        child.stderr!.resume();
-        resolve({ pid: child.pid!, url: m[1], stop: () => child.kill('SIGKILL') });
+        err = '';
+        resolve({ pid: child.pid!, url: m[1], streams: () => streams, stop: () => child.kill('SIGKILL') });
       }
     });
     child.once('exit', (code) => reject(new Error(`agent exited ${code}:\n${err}`)));
@@ -61,6 +80,11 @@ async function openOn(pages: readonly Page[], url: string): Promise<void> {
   // A function, not a string: the page's CSP forbids eval, which string predicates need.
   await Promise.all(pages.map((p) => p.waitForFunction(() => Number(document.body.dataset.updates ?? 0) >= 1, null, { timeout: 20_000 })));
 }
+
+const cpuOf = (a: Agent, before: ReadonlyMap<number, number>): number => {
+  const { main, others } = threadCpuBetween(a.pid, before, procThreadTimes(a.pid));
+  return main + others;
+};
 
 const benchmark: Benchmark = {
   name: 'web',
@@ -76,42 +100,54 @@ const benchmark: Benchmark = {
       process.stdout.write(`skipped: ${browser.error}\n`);
       return;
     }
-    const dirs = [0, 1].map(() => mkdtempSync(join(tmpdir(), 'sysmon-bench-web-')));
-    const agents: Agent[] = [];
+    const receiver = createOtlpServer({ grpc: { host: '127.0.0.1', port: 0 }, handle: () => ({ kind: 'ok' }) });
+    await receiver.start();
+    const dirs: string[] = [];
+    const scenarios: Scenario[] = [
+      { name: 'no exporter (--exporter none)', args: ['--exporter', 'none'] },
+      { name: 'OTLP/gRPC export (the default) to a local receiver', args: ['--otlp-endpoint', `http://127.0.0.1:${receiver.grpcPort}`] },
+    ].map((s) => ({ ...s, agents: [], pages: [], withPages: [], without: [], ratios: [], streams: [] }));
     try {
-      agents.push(...(await Promise.all(dirs.map((d) => startAgent(root, d)))));
-      const pages = [await browser.context.newPage(), await browser.context.newPage()];
-      await openOn(pages, agents[0].url);
+      for (const s of scenarios) {
+        for (let i = 0; i < 2; i++) {
+          const dir = mkdtempSync(join(tmpdir(), 'sysmon-bench-web-'));
+          dirs.push(dir);
+          s.agents.push(await startAgent(root, dir, s.args));
+        }
+        s.pages.push(await browser.context.newPage(), await browser.context.newPage());
+        await openOn(s.pages, s.agents[0].url);
+      }
       await sleep(WARM_UP_MS);
-      const withPages: number[] = [];
-      const without: number[] = [];
-      const ratios: number[] = [];
       for (let round = 0; round < ROUNDS; round++) {
         const watched = round % 2;
-        await openOn(pages, agents[watched].url);
+        await Promise.all(scenarios.map((s) => openOn(s.pages, s.agents[watched].url)));
         await sleep(SETTLE_MS);
-        const start = agents.map((a) => procThreadTimes(a.pid));
+        const start = scenarios.map((s) => s.agents.map((a) => procThreadTimes(a.pid)));
         await sleep(ROUND_MS);
-        const used = agents.map((a, i) => {
-          const { main, others } = threadCpuBetween(a.pid, start[i], procThreadTimes(a.pid));
-          return main + others;
+        scenarios.forEach((s, k) => {
+          const used = s.agents.map((a, i) => cpuOf(a, start[k][i]));
+          s.withPages.push(used[watched]);
+          s.without.push(used[1 - watched]);
+          s.ratios.push(used[watched] / used[1 - watched]);
+          s.streams.push(s.agents[watched].streams());
+          process.stdout.write(
+            `round ${round + 1}, ${s.name}: pages on agent ${watched + 1} (${s.agents[watched].streams()} event stream): ` +
+              `${fmt(used[watched], 4)} s CPU with two pages, ${fmt(used[1 - watched], 4)} s with none over ${ROUND_MS / 1000} s (ratio ${fmt(used[watched] / used[1 - watched])})\n`,
+          );
         });
-        withPages.push(used[watched]);
-        without.push(used[1 - watched]);
-        ratios.push(used[watched] / used[1 - watched]);
+      }
+      const pct = (s: number): string => `${fmt((s / (ROUND_MS / 1000)) * 100, 3)}% of a core`;
+      for (const s of scenarios) {
         process.stdout.write(
-          `round ${round + 1}: pages on agent ${watched + 1}: ${fmt(used[watched], 4)} s CPU with two pages, ` +
-            `${fmt(used[1 - watched], 4)} s with none over ${ROUND_MS / 1000} s (ratio ${fmt(used[watched] / used[1 - watched])})\n`,
+          `${s.name}, at a ${INTERVAL} interval: two pages open ${pct(median(s.withPages))}, none ${pct(median(s.without))} (medians of ${ROUNDS} rounds); ` +
+            `ratio with/without: median ${fmt(median(s.ratios))}, range ${fmt(Math.min(...s.ratios))}-${fmt(Math.max(...s.ratios))} (target <= 1.10); ` +
+            `event streams for the two pages: ${[...new Set(s.streams)].join(', ')}\n`,
         );
       }
-      const pct = (s: number): string => `${fmt((s / (ROUND_MS / 1000)) * 100, 2)}% of a core`;
-      process.stdout.write(
-        `agent CPU at a ${INTERVAL} interval: two pages open ${pct(median(withPages))}, none ${pct(median(without))} (medians of ${ROUNDS} rounds); ` +
-          `ratio with/without: median ${fmt(median(ratios))}, range ${fmt(Math.min(...ratios))}-${fmt(Math.max(...ratios))} (target <= 1.10)\n`,
-      );
     } finally {
       await browser.close();
-      for (const a of agents) a.stop();
+      await receiver.stop();
+      for (const s of scenarios) for (const a of s.agents) a.stop();
       for (const d of dirs) rmSync(d, { recursive: true, force: true });
     }
   },

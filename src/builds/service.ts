@@ -92,6 +92,7 @@ export class BuildService {
   private host: HostFigures = {};
   /** The run whose slow start the hint is on. */
   private dynMaxRun = 0;
+  private changes = 0;
   private readonly now: () => number;
 
   constructor(
@@ -114,6 +115,15 @@ export class BuildService {
     }
   }
 
+  /**
+   * Counts what changes the builds' figures here (builds created, started or finished, snapshots
+   * stored). The same revision, no run active and the store's totals unchanged (BuildRepo.cachedTotals)
+   * mean the same stats() but for the host's load and swap (hostStats).
+   */
+  get revision(): number {
+    return this.changes;
+  }
+
   /** Queued and running builds per build name. */
   activeByName(): Map<string, ActiveCounts> {
     const out = new Map<string, ActiveCounts>();
@@ -129,6 +139,7 @@ export class BuildService {
     const now = this.now();
     const id = input.id ?? `b-${now.toString(36)}-${randomBytes(6).toString('hex')}`;
     const build = this.repo.create({ id, name: input.name, workerId: input.worker_id }, now);
+    this.changes++;
     this.run.queued(build.id, now);
     this.active.set(build.id, { name: build.name, state: 'pending' });
     this.options.onJoined?.();
@@ -138,6 +149,7 @@ export class BuildService {
   start(id: string): Build {
     const now = this.now();
     const build = this.repo.start(id, now);
+    this.changes++;
     this.run.started(id, now);
     this.active.set(id, { name: build.name, state: 'executing' });
     this.options.onChanged?.(build);
@@ -149,6 +161,7 @@ export class BuildService {
     this.flushSnapshots();
     const now = this.now();
     const build = this.repo.finish(id, finish, now);
+    this.changes++;
     this.run.finished(id, finish.status, now);
     this.active.delete(id);
     this.options.onChanged?.(build);
@@ -181,6 +194,7 @@ export class BuildService {
     this.flushScheduled = false;
     const batch = this.pending.splice(0);
     if (batch.length === 0) return;
+    this.changes++;
     let results: (Error | undefined)[];
     try {
       results = this.repo.addSnapshots(batch);
@@ -237,7 +251,6 @@ export class BuildService {
   stats(): StatsView {
     const run = this.runView();
     const t = this.repo.totals();
-    const adjusted = adjustedLoad(this.host);
     return {
       totalBuildTimeMs: t.buildTimeMs,
       totalCpuSeconds: t.cpuSeconds,
@@ -257,12 +270,20 @@ export class BuildService {
       waiting: run.waiting,
       runActive: run.active,
       runStartedAt: run.startedMs === undefined ? null : new Date(run.startedMs).toISOString(),
-      load: this.host.load1 ?? null,
-      adjustedLoad: adjusted === undefined ? null : round2(adjusted),
-      swapPercent: this.host.swapUsedFraction === undefined ? null : this.host.swapUsedFraction * 100,
+      ...hostStats(this.host),
       allTime: { created: t.created, built: t.success, failed: t.failed, ignored: t.ignored, skipped: t.skipped },
     };
   }
 }
 
 const round2 = (x: number): number => Math.round(x * 100) / 100;
+
+/** The host's part of StatsView: load, dsynth's adjusted load and swap, from the latest collection. */
+export function hostStats(h: HostFigures): Pick<StatsView, 'load' | 'adjustedLoad' | 'swapPercent'> {
+  const adjusted = adjustedLoad(h);
+  return {
+    load: h.load1 ?? null,
+    adjustedLoad: adjusted === undefined ? null : round2(adjusted),
+    swapPercent: h.swapUsedFraction === undefined ? null : h.swapUsedFraction * 100,
+  };
+}

@@ -314,6 +314,11 @@ export class BuildRepo {
   }
 
   /** All-time totals; the agent reads them every collection, so an unchanged row is not read again. */
+  /** The totals the last totals() read (a new object whenever they were read again), without a query. */
+  get cachedTotals(): BuildTotals | undefined {
+    return this.totalsCache?.totals;
+  }
+
   totals(): BuildTotals {
     const dataVersion = this.dataVersion.get()!;
     if (this.totalsCache?.dataVersion === dataVersion) return this.totalsCache.totals;

@@ -52,10 +52,11 @@ export class EventStream {
     return true;
   }
 
-  /** Sends one message to every tab; `data` is not called when none is open. */
-  publish(data: () => string): void {
+  /** Sends messages to every tab, in one write; `data` is not called when none is open. */
+  publish(data: () => string | readonly string[]): void {
     if (this.tabs.size === 0) return;
-    this.writeAll(frame(data()));
+    const messages = data();
+    this.writeAll(typeof messages === 'string' ? frame(messages) : messages.map(frame).join(''));
     // A message keeps the stream alive as well as a comment does: no extra wake-up while messages flow.
     this.keepalive?.refresh();
   }

@@ -6,7 +6,7 @@
 // StreamEncoder: a metric whose series are those of the previous message carries only its values.
 import type { BuildJson } from '../builds/json.js';
 import { buildJson } from '../builds/json.js';
-import type { BuildService, StatsView } from '../builds/service.js';
+import { type BuildService, hostStats, type StatsView } from '../builds/service.js';
 import type { CpuFrequencyReport } from '../collectors/frequency/types.js';
 import type { MetricName } from '../catalogue.js';
 import type { Attributes, Collection, CollectorError } from '../collectors/types.js';
@@ -87,14 +87,16 @@ function sections(s: LiveSources, collection: Collection | undefined, now: numbe
  * with the previous message's metrics, without names. The frequency chain's reports go out whole when
  * their outcome changes, as their frequencies alone when only those moved, and not at all otherwise;
  * the collector errors only when they change; the scheduler's status only when its revision changed
- * or it moves with the clock (a queue, a cool-down). Every open tab has seen the previous message: a tab
+ * or it moves with the clock (a queue, a cool-down); the builds' figures when they changed or a run is
+ * on (idle, the host's load and swap alone); the quiet assessment when what the page shows of it
+ * changed; the health rollup when it changed. Every open tab has seen the previous message: a tab
  * attaching gets the full state of the latest collection, which is the one the previous message
  * described.
  *
- * It runs once per collection, at the default interval every 10 s: too rarely for V8 to optimize it,
- * so the steady case is plain loops over the previous message's metrics, with no closures and nothing
- * built for a metric whose values did not change (a page's whole cost to the agent is this, two socket
- * writes and nothing else; see the README's Performance section).
+ * It runs once per collection, at the default interval every 10 s, cold: what it does not build costs
+ * nothing, so the steady case is plain loops over the previous message's metrics and no section is
+ * built that cannot have changed (a page's whole cost to the agent is this and one socket write per
+ * browser; see the README's Performance section).
  */
 export class StreamEncoder {
   /** The metrics of the previous message: name, series (attribute objects) and values, in order. */
@@ -103,6 +105,11 @@ export class StreamEncoder {
   private errors: readonly CollectorError[] = [];
   /** The scheduler revision the previous message showed (NaN: none, or one that moved with time). */
   private schedulerRevision = NaN;
+  /** What the builds figures shown came from (undefined: send them next time), and their host part. */
+  private builds: { readonly revision: number; readonly totals: unknown } | null | undefined;
+  private buildsHost: HostStats | undefined;
+  private assessment: Assessment | undefined;
+  private health: Health | null = null;
 
   constructor(private readonly sources: LiveSources) {}
 
@@ -114,16 +121,32 @@ export class StreamEncoder {
     this.errors = state.errors;
     const scheduler = this.sources.scheduler();
     this.schedulerRevision = scheduler && !statusMovesWithTime(scheduler, this.sources.now()) ? scheduler.revision : NaN;
+    // The builds and the quiet assessment are compared again at the next message.
+    this.builds = undefined;
+    this.assessment = undefined;
+    this.health = state.health;
     return JSON.stringify(state);
   }
 
   /** The next message for every open tab; works from the collection's points, without the snapshot document. */
   next(): string {
-    const collection = this.sources.latest();
-    const now = this.sources.now();
-    const { frequency, ...rest } = sections(this.sources, collection, now);
+    const s = this.sources;
+    const collection = s.latest();
+    const now = s.now();
+    const frequency = s.frequencyReports() ?? [];
     const errors = collection?.errors ?? [];
-    const message: Mutable<LiveMessage> = { ...rest, ...(collection ? (this.steadyValues(collection) ?? this.changedMetrics(collection)) : this.changedMetrics(undefined)) };
+    const message: Mutable<LiveMessage> = {
+      collected_at: collection ? new Date(collection.timeMs).toISOString() : null,
+      interval_ms: s.intervalMs,
+      ...(collection ? (this.steadyValues(collection) ?? this.changedMetrics(collection)) : this.changedMetrics(undefined)),
+    };
+    this.addBuilds(message, now);
+    const a = s.assessment();
+    if (!sameShownAssessment(a, this.assessment)) message.quiet = a ? assessmentJson(a) : null;
+    this.assessment = a;
+    const health = s.health() ?? null;
+    if (!sameHealth(health, this.health)) message.health = health;
+    this.health = health;
     // The scheduler's status is built only when it changed or moves with the clock; idle, it never is.
     const scheduler = this.sources.scheduler();
     if (!scheduler) message.scheduler = null;
@@ -138,6 +161,51 @@ export class StreamEncoder {
     this.frequency = frequency;
     this.errors = errors;
     return JSON.stringify(message);
+  }
+
+  /**
+   * The next message if it would carry only values (the same series, collector errors and frequency
+   * outcome as the previous message): the collection's time, its values and the frequencies if they
+   * moved, with no section built; undefined otherwise. Like next(), it moves the reference on.
+   */
+  steady(): string | undefined {
+    const s = this.sources;
+    const collection = s.latest();
+    if (!collection || !sameErrors(collection.errors, this.errors)) return undefined;
+    const frequency = s.frequencyReports() ?? [];
+    if (!sameOutcome(frequency, this.frequency)) return undefined;
+    const values = this.steadyValues(collection);
+    if (!values) return undefined;
+    const message: Mutable<LiveMessage> = { collected_at: new Date(collection.timeMs).toISOString(), interval_ms: s.intervalMs, ...values };
+    if (!sameHz(frequency, this.frequency)) message.frequency_hz = frequency.map((r) => r.hz);
+    this.frequency = frequency;
+    return JSON.stringify(message);
+  }
+
+  /**
+   * The builds figures when they changed: idle (no run, nothing running or waiting), only the host's
+   * load and swap move, and those go alone; a run moves with the clock and is sent whole every time
+   * (and once more when it stops).
+   */
+  private addBuilds(message: Mutable<LiveMessage>, now: number): void {
+    const service = this.sources.builds();
+    if (!service) {
+      if (this.builds !== null) message.builds = null;
+      this.builds = null;
+      return;
+    }
+    const run = service.runView();
+    const moving = run.active || run.running > 0 || run.waiting > 0;
+    const b = this.builds;
+    if (moving || !b || b.revision !== service.revision || b.totals !== service.repo.cachedTotals) {
+      message.builds = buildsJson(service, now);
+      this.buildsHost = message.builds.stats;
+    } else {
+      const host = hostStats(service.hostFigures);
+      if (!sameHostStats(host, this.buildsHost)) message.builds_host = host;
+      this.buildsHost = host;
+    }
+    this.builds = moving ? undefined : { revision: service.revision, totals: service.repo.cachedTotals };
   }
 
   /** The steady case: the previous message's metrics with the same series; undefined when they are not. */
@@ -197,6 +265,27 @@ interface Sent {
 }
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+type HostStats = ReturnType<typeof hostStats>;
+
+function sameHostStats(a: HostStats, b: HostStats | undefined): boolean {
+  return b !== undefined && a.load === b.load && a.adjustedLoad === b.adjustedLoad && a.swapPercent === b.swapPercent;
+}
+
+/** What the page shows of an assessment: state, score, since when, what is pending and why. */
+function sameShownAssessment(a: Assessment | undefined, b: Assessment | undefined): boolean {
+  if (a === undefined || b === undefined) return false;
+  if (a.state !== b.state || a.score !== b.score || a.sinceMs !== b.sinceMs || a.reasons.length !== b.reasons.length) return false;
+  if (a.pending?.state !== b.pending?.state || a.pending?.sinceMs !== b.pending?.sinceMs) return false;
+  for (let i = 0; i < a.reasons.length; i++) if (a.reasons[i] !== b.reasons[i]) return false;
+  return true;
+}
+
+function sameHealth(a: Health | null, b: Health | null): boolean {
+  if (a === null || b === null) return a === b;
+  if (a.status !== b.status || a.reasons.length !== b.reasons.length) return false;
+  for (let i = 0; i < a.reasons.length; i++) if (a.reasons[i] !== b.reasons[i]) return false;
+  return true;
+}
 
 /** The same sources tried with the same outcomes for the same CPUs; frequencies aside. */
 function sameOutcome(a: readonly CpuFrequencyReport[], b: readonly CpuFrequencyReport[]): boolean {

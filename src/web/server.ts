@@ -2,7 +2,8 @@
 //   GET /                 the page (also /ui/index.html); GET /favicon.ico its icon
 //   GET /ui/:file         the page's scripts, styles and the bundled uPlot (a fixed list, see static-files.ts)
 //   GET /api/ui/state     the live state (live-state.ts) of the latest collection
-//   GET /api/ui/events    the same, pushed as server-sent events after every collection (StreamEncoder)
+//   GET /api/ui/events    the same, pushed as server-sent events: every collection, a steady one with
+//                         the next (StreamEncoder, Pusher)
 //   GET /api/catalogue    the metric catalogue: names, kinds, units, descriptions (labels for any metric)
 import type { AgentContext } from '../agent/types.js';
 import { ApiError, type RawHandler } from '../api/router.js';
@@ -10,6 +11,7 @@ import { CATALOGUE } from '../catalogue.js';
 import { EventStream } from './event-stream.js';
 import { liveState, type LiveSources, StreamEncoder } from './live-state.js';
 import type { WebModuleDeps } from './module.js';
+import { Pusher } from './pusher.js';
 import { StaticFiles } from './static-files.js';
 
 /** Registers the routes; returns what closes the open event streams. */
@@ -29,7 +31,8 @@ export function serveWebPage(agent: AgentContext, deps: WebModuleDeps): () => vo
     now: Date.now,
   };
   const encoder = new StreamEncoder(sources);
-  agent.onCollection(() => events.publish(() => encoder.next()));
+  const pusher = new Pusher(events, encoder);
+  agent.onCollection(() => pusher.collected());
 
   const file =
     (name: string): RawHandler =>
@@ -56,6 +59,7 @@ export function serveWebPage(agent: AgentContext, deps: WebModuleDeps): () => vo
     'GET',
     '/api/ui/events',
     (_req, res) => {
+      pusher.flush();
       if (!events.attach(res, () => encoder.full(), agent.config.interval)) throw new ApiError(429, 'too many open event streams', 'path', 5);
     },
     { longPoll: true },

@@ -10,10 +10,15 @@ import type { MetricName } from '../../src/catalogue.js';
 import type { CpuFrequencyReport } from '../../src/collectors/frequency/types.js';
 import type { Attributes, Collection, CollectorError, Point } from '../../src/collectors/types.js';
 import { decodeMessage, type LiveMessage } from '../../src/web/client/stream.js';
+import { BuildService } from '../../src/builds/service.js';
+import type { Assessment } from '../../src/scheduler/quiet.js';
 import { LeaseRepo } from '../../src/scheduler/lease-repo.js';
+import { BuildRepo } from '../../src/store/builds.js';
 import { LeaseScheduler } from '../../src/scheduler/scheduler.js';
 import { openStore } from '../../src/store/store.js';
+import type { EventStream } from '../../src/web/event-stream.js';
 import { liveState, type LiveSources, StreamEncoder } from '../../src/web/live-state.js';
+import { Pusher } from '../../src/web/pusher.js';
 import { ManualClock } from '../scheduler/manual-clock.js';
 
 const cpu0: Attributes = { 'cpu.logical_number': 0 };
@@ -23,7 +28,12 @@ function collection(timeMs: number, points: Record<string, Point[]>, errors: Col
   return { timeMs, points: new Map(Object.entries(points) as [MetricName, Point[]][]), errors };
 }
 
-function sources(current: () => Collection, frequency: () => CpuFrequencyReport[] = () => [], scheduler?: LeaseScheduler): LiveSources {
+function sources(
+  current: () => Collection,
+  frequency: () => CpuFrequencyReport[] = () => [],
+  scheduler?: LeaseScheduler,
+  more: Partial<LiveSources> = {},
+): LiveSources {
   return {
     intervalMs: 1000,
     resource: { 'host.name': 'test-host' },
@@ -34,6 +44,7 @@ function sources(current: () => Collection, frequency: () => CpuFrequencyReport[
     assessment: () => undefined,
     health: () => undefined,
     now: () => scheduler?.now() ?? 1_700_000_000_000,
+    ...more,
   };
 }
 
@@ -221,5 +232,140 @@ describe('StreamEncoder and decodeMessage', () => {
       db.close();
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it("sends the builds' figures when they change, the host's load alone while no run is active, and the quiet state and health when they change", () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sysmon-stream-'));
+    const file = join(dir, 'store.db');
+    const db = openStore(file);
+    const other = openStore(file);
+    try {
+      let nowMs = 1_700_000_000_000;
+      const service = new BuildService(new BuildRepo(db), { maxWorkers: 4, runIdleTimeoutMs: 30_000, now: () => nowMs });
+      const load: Attributes = {};
+      let c = collection(nowMs, { 'system.cpu.load_average.1m': [{ attributes: load, value: 0.5 }] });
+      let assessment: Assessment = { atMs: nowMs, state: 'QUIET', rawState: 'QUIET', score: 78, sinceMs: nowMs, pending: undefined, reasons: ['all inputs within quiet thresholds'], inputs: {} } as unknown as Assessment;
+      const s = sources(() => c, () => [], undefined, {
+        builds: () => service,
+        assessment: () => assessment,
+        health: () => ({ status: assessment.state === 'BUSY' ? 'warn' : 'ok', reasons: [`quiet state ${assessment.state}`] }),
+        now: () => nowMs,
+      });
+      const encoder = new StreamEncoder(s);
+      let page = decodeMessage(JSON.parse(encoder.full()) as LiveMessage, undefined);
+      const next = (loadValue: number): LiveMessage => {
+        nowMs += 10_000;
+        c = collection(nowMs, { 'system.cpu.load_average.1m': [{ attributes: load, value: loadValue }] });
+        service.observeHost(c);
+        // As the builds metrics producer does at every collection (it notices other processes' writes).
+        service.repo.totals();
+        const m = JSON.parse(encoder.next()) as LiveMessage;
+        page = decodeMessage(m, page);
+        // What the page holds is the agent's state (the quiet inputs aside: the page does not show them).
+        const live = JSON.parse(JSON.stringify(liveState(s)));
+        expect(page.builds).toEqual(live.builds);
+        expect(page.health).toEqual(live.health);
+        expect({ ...page.quiet, inputs: 0, assessed_at: 0 }).toEqual({ ...live.quiet, inputs: 0, assessed_at: 0 });
+        return m;
+      };
+      next(0.5);
+      // Idle, the load moves: it goes alone; the quiet state and health are left out.
+      const idle = next(0.75);
+      expect(idle.builds).toBeUndefined();
+      expect(idle.builds_host).toEqual({ load: 0.75, adjustedLoad: 0.75, swapPercent: null });
+      expect(idle.quiet).toBeUndefined();
+      expect(idle.health).toBeUndefined();
+      const still = next(0.75);
+      expect(still.builds_host).toBeUndefined();
+      // A build starts: the run moves with the clock, sent whole every time.
+      const b = service.create({ name: 'pkg' });
+      service.start(b.id);
+      expect(next(0.8).builds?.stats.activeWorkers).toBe(1);
+      expect(next(0.8).builds?.stats.runActive).toBe(true);
+      service.finish(b.id, { status: 'success' });
+      expect(next(0.8).builds?.stats.allTime.built).toBe(1);
+      // While the run lasts, sent every time; once it has ended, once more, then left out.
+      for (let i = 0; i < 5 && service.runView().active; i++) expect(next(0.8).builds).toBeDefined();
+      expect(service.runView().active).toBe(false);
+      next(0.8);
+      expect(next(0.8).builds).toBeUndefined();
+      // Another process records a build in the same store: the totals change, the figures go out.
+      const theirs = new BuildRepo(other);
+      theirs.create({ id: 'theirs', name: 'elsewhere', workerId: undefined }, nowMs);
+      expect(next(0.8).builds?.stats.allTime.created).toBe(2);
+      expect(next(0.8).builds).toBeUndefined();
+      // The quiet state changes: it goes out, and the health with it.
+      assessment = { ...assessment, state: 'BUSY', score: 40, sinceMs: nowMs, reasons: ['load above 0.7 per CPU'] };
+      const busy = next(0.9);
+      expect(busy.quiet?.state).toBe('BUSY');
+      expect(busy.health?.status).toBe('warn');
+    } finally {
+      other.close();
+      db.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('pushes every collection: a steady one with the next, in one write; a change at once', () => {
+    const load: Attributes = {};
+    let t = 1000;
+    let c = collection(t, { 'system.cpu.load_average.1m': [{ attributes: load, value: 0.5 }] });
+    const s = sources(() => c);
+    const encoder = new StreamEncoder(s);
+    const writes: string[][] = [];
+    let open = 0;
+    const events = {
+      get size() {
+        return open;
+      },
+      publish: (data: () => string | readonly string[]) => {
+        if (open === 0) return;
+        const d = data();
+        writes.push(typeof d === 'string' ? [d] : [...d]);
+      },
+    } as unknown as EventStream;
+    const pusher = new Pusher(events, encoder);
+    let series = load;
+    const collect = (value: number, attributes = series): void => {
+      t += 1000;
+      series = attributes;
+      c = collection(t, { 'system.cpu.load_average.1m': [{ attributes, value }] });
+      pusher.collected();
+    };
+    // No tab: nothing is built or held.
+    collect(0.6);
+    expect(writes).toEqual([]);
+    open = 1;
+    pusher.flush();
+    let page = decodeMessage(JSON.parse(encoder.full()) as LiveMessage, undefined);
+    const shown: number[] = [];
+    const read = (): void => {
+      for (const m of writes.shift() ?? []) {
+        page = decodeMessage(JSON.parse(m) as LiveMessage, page);
+        shown.push(page.metrics[0].points[0].value);
+      }
+    };
+    // Steady: held, then sent with the next collection, each as its own message.
+    collect(0.7);
+    expect(writes).toEqual([]);
+    collect(0.8);
+    expect(writes).toHaveLength(1);
+    expect(writes[0]).toHaveLength(2);
+    read();
+    expect(shown).toEqual([0.7, 0.8]);
+    expect(page).toEqual(JSON.parse(JSON.stringify(liveState(s))));
+    // A series changed (a new attribute object) while one is held: both go at once.
+    collect(0.9);
+    collect(1.0, {});
+    read();
+    expect(shown).toEqual([0.7, 0.8, 0.9, 1.0]);
+    expect(page).toEqual(JSON.parse(JSON.stringify(liveState(s))));
+    // A tab attaching: the open tabs get the held one first.
+    collect(1.1);
+    expect(writes).toEqual([]);
+    pusher.flush();
+    read();
+    expect(shown.at(-1)).toBe(1.1);
+    expect(page).toEqual(JSON.parse(JSON.stringify(liveState(s))));
   });
 });

@@ -19,9 +19,16 @@ export interface MetricValues {
  * alone (the metric as in the previous message), or `values`, one entry for each metric of the
  * previous message in its order: its new values, or 0 for unchanged.
  */
-export type LiveMessage = Omit<LiveState, 'metrics' | 'resource' | 'frequency' | 'errors' | 'scheduler'> & {
+export type LiveMessage = Omit<LiveState, 'metrics' | 'resource' | 'frequency' | 'errors' | 'scheduler' | 'builds' | 'quiet' | 'health'> & {
   /** Left out while the scheduler's status is the previous message's. */
   readonly scheduler?: LiveState['scheduler'];
+  /** Left out while the builds' figures are the previous message's, but for the host's part in `builds_host`. */
+  readonly builds?: LiveState['builds'];
+  readonly builds_host?: Pick<NonNullable<LiveState['builds']>['stats'], 'load' | 'adjustedLoad' | 'swapPercent'>;
+  /** Left out while what the page shows of it (state, score, since, pending, reasons) is the previous message's. */
+  readonly quiet?: LiveState['quiet'];
+  /** Left out while unchanged. */
+  readonly health?: LiveState['health'];
   readonly resource?: LiveState['resource'];
   readonly frequency?: LiveState['frequency'];
   /** The frequency reports' `hz`, in their order, when nothing else of them changed. */
@@ -39,7 +46,7 @@ function withValues(known: SnapshotMetric | undefined, values: readonly number[]
 
 /** Turns a stream message back into the full state, given the previous one (the page's side). */
 export function decodeMessage(message: LiveMessage, previous: LiveState | undefined): LiveState {
-  const { metrics: listed, values, frequency_hz: hz, ...rest } = message;
+  const { metrics: listed, values, frequency_hz: hz, builds_host: host, ...rest } = message;
   const metrics: SnapshotMetric[] = [];
   if (values) {
     const before = previous?.metrics ?? [];
@@ -61,6 +68,9 @@ export function decodeMessage(message: LiveMessage, previous: LiveState | undefi
     frequency: message.frequency ?? (hz ? (previous?.frequency ?? []).map((r, i) => ({ ...r, hz: hz[i] ?? null })) : (previous?.frequency ?? [])),
     errors: message.errors ?? previous?.errors ?? [],
     scheduler: message.scheduler === undefined ? (previous?.scheduler ?? null) : message.scheduler,
+    quiet: message.quiet === undefined ? (previous?.quiet ?? null) : message.quiet,
+    health: message.health === undefined ? (previous?.health ?? null) : message.health,
+    builds: message.builds !== undefined ? message.builds : previous?.builds && host ? { ...previous.builds, stats: { ...previous.builds.stats, ...host } } : (previous?.builds ?? null),
     metrics,
   };
 }
