@@ -2,6 +2,7 @@
 // spool's size, reported by a producer once per collection. Every known reason is reported from the
 // start (value 0), so "increase(...) > 0" alerts have a series to look at before the first failure.
 import type { Producer } from '../agent/types.js';
+import type { Attributes } from '../collectors/types.js';
 import type { SpoolSize } from './spool.js';
 import { FAILURE_REASONS, type FailureReason } from './transport.js';
 
@@ -24,13 +25,21 @@ export class ExportStats {
   }
 }
 
+// One attribute object per series, reused at every collection (exporters and the web page's stream key
+// series by attribute object, as the collectors' AttributeCache does).
+const LIVE: Attributes = { replayed: false };
+const REPLAYED: Attributes = { replayed: true };
+const byReason = (reasons: readonly string[]): ReadonlyMap<string, Attributes> => new Map(reasons.map((reason) => [reason, { reason }]));
+const FAILED = byReason(FAILURE_REASONS);
+const DROPPED = byReason(DROP_REASONS);
+
 /** Reports the counters and the spool size (undefined before the spool is open: no spool points). */
 export function exportMetricsProducer(stats: ExportStats, spoolSize: () => SpoolSize | undefined): Producer {
   return (sink) => {
-    sink.add('sysmon.export.sent', stats.sentLive, { replayed: false });
-    sink.add('sysmon.export.sent', stats.sentReplayed, { replayed: true });
-    for (const [reason, n] of stats.failed) sink.add('sysmon.export.failed', n, { reason });
-    for (const [reason, n] of stats.dropped) sink.add('sysmon.export.dropped', n, { reason });
+    sink.add('sysmon.export.sent', stats.sentLive, LIVE);
+    sink.add('sysmon.export.sent', stats.sentReplayed, REPLAYED);
+    for (const [reason, n] of stats.failed) sink.add('sysmon.export.failed', n, FAILED.get(reason) ?? { reason });
+    for (const [reason, n] of stats.dropped) sink.add('sysmon.export.dropped', n, DROPPED.get(reason) ?? { reason });
     sink.add('sysmon.export.rejected_points', stats.rejectedPoints);
     const size = spoolSize();
     if (size) {
