@@ -3,6 +3,7 @@
 // updates at every history sample and when it closes. A streak a previous run left open ends at its
 // last stored observation (the agent cannot vouch for the time it was down).
 import type { QuietState } from '../scheduler/types.js';
+import { streakTotals } from '../ui/streak-window.js';
 import type { HistoryRepo, Streak } from './repo.js';
 
 export class QuietStreaks {
@@ -61,14 +62,11 @@ export function streaksJson(streaks: readonly Streak[], fromMs: number, nowMs: n
     min_score: s.minScore,
     open: s.open,
   }));
-  // Time inside the window only: a streak that began before it counts from the window's start.
-  const inWindow = streaks.map((s) => Math.max(0, (s.open ? nowMs : s.endAt) - Math.max(s.startAt, fromMs)));
   return {
     from: new Date(fromMs).toISOString(),
     to: new Date(nowMs).toISOString(),
     count: items.length,
-    quiet_sec: Math.round(inWindow.reduce((a, b) => a + b, 0) / 1000),
-    longest_sec: items.reduce((m, s) => Math.max(m, s.duration_sec), 0),
+    ...streakTotals(streaks.map((s) => ({ startMs: s.startAt, endMs: s.open ? undefined : s.endAt })), fromMs, nowMs),
     streaks: items,
   };
 }

@@ -71,6 +71,7 @@ export function pageFiles(): ReadonlyMap<string, string> {
     ['panel-format.js', here('../ui/panel-format.js')],
     ['format.js', here('../ui/format.js')],
     ['top-model.js', here('../ui/top-model.js')],
+    ['streak-window.js', here('../ui/streak-window.js')],
   ]);
 }
 

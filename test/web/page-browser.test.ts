@@ -271,6 +271,13 @@ describe.skipIf(!BUILT)('the web page in chromium', () => {
     // The quiet state stayed QUIET (always-quiet config): no new streaks; health comes with the stream.
     expect(count('/api/system-stats/quiet-streaks')).toBe(streaksBefore);
     expect(count('/api/system-stats/health')).toBe(0);
+    // The open streak runs on between fetches: the page's figures are the agent's, moved to its own time.
+    const figures = await page.evaluate(() => ({ ...document.getElementById('quiet-streaks')!.dataset }));
+    const streaks = await json('/api/system-stats/quiet-streaks?range=24h');
+    const later = (Date.parse(streaks.to) - Date.parse(figures.to!)) / 1000;
+    expect(Number(figures.count)).toBe(streaks.count);
+    expect(Math.abs(Number(figures.quietSec) + later - streaks.quiet_sec)).toBeLessThanOrEqual(1);
+    expect(Math.abs(Number(figures.longestSec) + later - streaks.longest_sec)).toBeLessThanOrEqual(1);
     const health = (await json('/api/system-stats/health')) as { status: string; reasons: string[] };
     expect(await page.textContent('#health-status .badge')).toBe(`health: ${health.status}`);
     expect(await page.$$eval('#health-status li', (lis) => lis.map((li) => li.textContent))).toEqual(health.reasons);

@@ -2,6 +2,7 @@
 // active leases, the queue and recent decisions with their reasons; failing collectors and export.
 import type { SnapshotMetric } from '../../snapshot.js';
 import { humanDuration } from '../../ui/panel-format.js';
+import { streakTotals } from '../../ui/streak-window.js';
 import type { LiveState } from '../live-state.js';
 import { byId, el, figures, fill, getJson, table } from './dom.js';
 import { formatNumber, formatValue } from './units.js';
@@ -16,12 +17,12 @@ interface StreaksJson {
 }
 
 /**
- * The streaks change only when a QUIET span begins or ends: fetched then, else every 5 minutes (the
- * 24 h timeline moves by a third of a percent in that time, an open streak's length by 5 minutes).
- * Everything else here comes with the event stream, so a state flip between NORMAL and BUSY (often,
- * on a shared machine) costs the agent no request.
+ * The streaks change only when a QUIET span begins or ends: fetched then, and every hour; in between
+ * the page moves the window on itself (an open streak runs on to the latest collection). Everything
+ * else here comes with the event stream: an open page costs the agent no request while the quiet state
+ * stays on one side of QUIET (flips between NORMAL and BUSY are frequent on a shared machine).
  */
-const STREAKS_EVERY_MS = 300_000;
+const STREAKS_EVERY_MS = 3_600_000;
 
 const dateTime = (iso: string): string => new Date(iso).toLocaleString('en-GB', { hour12: false, dateStyle: 'short', timeStyle: 'short' });
 const time = (iso: string | null): string => (iso ? new Date(iso).toLocaleTimeString('en-GB', { hour12: false }) : '–');
@@ -29,17 +30,19 @@ const time = (iso: string | null): string => (iso ? new Date(iso).toLocaleTimeSt
 export class QuietView {
   private fetchedAt = -Infinity;
   private wasQuiet: boolean | undefined;
+  private streaks: StreaksJson | undefined;
 
   async update(state: LiveState): Promise<void> {
     this.renderQuiet(state);
     this.renderScheduler(state);
     this.renderHealth(state);
     const quiet = state.quiet?.state === 'QUIET';
-    if (performance.now() - this.fetchedAt >= STREAKS_EVERY_MS || quiet !== this.wasQuiet) {
+    if (!this.streaks || performance.now() - this.fetchedAt >= STREAKS_EVERY_MS || quiet !== this.wasQuiet) {
       this.wasQuiet = quiet;
       this.fetchedAt = performance.now();
-      this.renderStreaks(await getJson<StreaksJson>('/api/system-stats/quiet-streaks?range=24h'));
+      this.streaks = await getJson<StreaksJson>('/api/system-stats/quiet-streaks?range=24h');
     }
+    this.renderStreaks(moveWindow(this.streaks, state.collected_at));
   }
 
   private renderQuiet(state: LiveState): void {
@@ -76,8 +79,14 @@ export class QuietView {
       piece.style.width = `${Math.max(0.2, ((end - start) / span) * 100)}%`;
       bar.append(piece);
     }
+    const box = byId('quiet-streaks');
+    // The figures as numbers, for tests and scripts.
+    box.dataset.to = s.to;
+    box.dataset.count = String(s.count);
+    box.dataset.quietSec = String(s.quiet_sec);
+    box.dataset.longestSec = String(s.longest_sec);
     fill(
-      byId('quiet-streaks'),
+      box,
       figures([
         ['Quiet streaks, last 24 h', String(s.count)],
         ['Quiet time', humanDuration(s.quiet_sec * 1000)],
@@ -162,6 +171,21 @@ export class QuietView {
         : el('p', {}, 'No OTLP export configured (the exporter is not otlp).'),
     );
   }
+}
+
+/**
+ * The streaks as the agent would report them at `to`: the window's end moved on to it, its start with
+ * it (streaks that ended before the start dropped), an open streak running on to it.
+ */
+function moveWindow(s: StreaksJson, to: string | null): StreaksJson {
+  const toMs = to === null ? NaN : Date.parse(to);
+  if (!(toMs > Date.parse(s.to))) return s;
+  const fromMs = toMs - (Date.parse(s.to) - Date.parse(s.from));
+  const streaks = s.streaks
+    .filter((k) => k.end === null || Date.parse(k.end) >= fromMs)
+    .map((k) => (k.end === null ? { ...k, duration_sec: Math.round((toMs - Date.parse(k.start)) / 1000) } : k));
+  const spans = streaks.map((k) => ({ startMs: Date.parse(k.start), endMs: k.end === null ? undefined : Date.parse(k.end) }));
+  return { from: new Date(fromMs).toISOString(), to: new Date(toMs).toISOString(), count: streaks.length, ...streakTotals(spans, fromMs, toMs), streaks };
 }
 
 /** A metric's points summed, with the split by attributes when there is one. */
