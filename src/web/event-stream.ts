@@ -11,7 +11,6 @@ export const KEEPALIVE_MS = 25_000;
 const MAX_BACKLOG = 4 * 1024 * 1024;
 
 interface Tab {
-  readonly res: ServerResponse;
   readonly socket: Socket;
   /** HTTP/1.1 (chunked body) or HTTP/1.0 (the body ends with the connection). */
   readonly chunked: boolean;
@@ -42,7 +41,7 @@ export class EventStream {
     });
     // Through the response: it sends the head with it and decides the framing.
     res.write(`retry: ${Math.round(retryMs)}\n\n${first ? frame(first()) : ''}`);
-    this.tabs.set(res, { res, socket: res.socket, chunked: res.chunkedEncoding });
+    this.tabs.set(res, { socket: res.socket, chunked: res.chunkedEncoding });
     res.on('close', () => this.detach(res));
     this.onChange?.('opened', this.tabs.size);
     if (!this.keepalive) {

@@ -54,26 +54,20 @@ function buildsJson(builds: BuildService, now: number): NonNullable<LiveState['b
 export function liveState(s: LiveSources): LiveState {
   const collection = s.latest();
   const doc = collection ? snapshotDocument(collection, s.resource) : undefined;
-  const scheduler = s.scheduler();
-  return {
-    ...sections(s, collection, s.now()),
-    scheduler: scheduler ? statusJson(scheduler, s.now()) : null,
-    resource: s.resource,
-    metrics: doc?.metrics ?? [],
-    errors: doc?.errors ?? [],
-  };
-}
-
-/** The live state but for the resource, the scheduler and the collection's metrics and errors. */
-function sections(s: LiveSources, collection: Collection | undefined, now: number) {
+  const now = s.now();
   const builds = s.builds();
+  const scheduler = s.scheduler();
   const assessment = s.assessment();
   return {
     collected_at: collection ? new Date(collection.timeMs).toISOString() : null,
     interval_ms: s.intervalMs,
+    resource: s.resource,
+    metrics: doc?.metrics ?? [],
+    errors: doc?.errors ?? [],
     frequency: s.frequencyReports() ?? [],
     builds: builds ? buildsJson(builds, now) : null,
     quiet: assessment ? assessmentJson(assessment) : null,
+    scheduler: scheduler ? statusJson(scheduler, now) : null,
     health: s.health() ?? null,
   };
 }
@@ -148,15 +142,14 @@ export class StreamEncoder {
     if (!sameHealth(health, this.health)) message.health = health;
     this.health = health;
     // The scheduler's status is built only when it changed or moves with the clock; idle, it never is.
-    const scheduler = this.sources.scheduler();
+    const scheduler = s.scheduler();
     if (!scheduler) message.scheduler = null;
     else if (scheduler.revision !== this.schedulerRevision) message.scheduler = statusJson(scheduler, now);
     // One that moves with the clock is sent again next time (NaN equals no revision), also the time it
     // stops moving (the cool-down's end).
     this.schedulerRevision = scheduler && !statusMovesWithTime(scheduler, now) ? scheduler.revision : NaN;
-    const outcome = sameOutcome(frequency, this.frequency);
-    if (!outcome) message.frequency = frequency;
-    else if (!sameHz(frequency, this.frequency)) message.frequency_hz = frequency.map((r) => r.hz);
+    if (!sameOutcome(frequency, this.frequency)) message.frequency = frequency;
+    else this.addHz(message, frequency);
     if (!sameErrors(errors, this.errors)) message.errors = errors;
     this.frequency = frequency;
     this.errors = errors;
@@ -177,9 +170,14 @@ export class StreamEncoder {
     const values = this.steadyValues(collection);
     if (!values) return undefined;
     const message: Mutable<LiveMessage> = { collected_at: new Date(collection.timeMs).toISOString(), interval_ms: s.intervalMs, ...values };
-    if (!sameHz(frequency, this.frequency)) message.frequency_hz = frequency.map((r) => r.hz);
+    this.addHz(message, frequency);
     this.frequency = frequency;
     return JSON.stringify(message);
+  }
+
+  /** The frequencies alone when only they moved (the chain's outcome is the previous message's). */
+  private addHz(message: Mutable<LiveMessage>, frequency: readonly CpuFrequencyReport[]): void {
+    if (!sameHz(frequency, this.frequency)) message.frequency_hz = frequency.map((r) => r.hz);
   }
 
   /**

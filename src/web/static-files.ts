@@ -67,6 +67,7 @@ export function pageFiles(): ReadonlyMap<string, string> {
     ['units.js', here('./client/units.js')],
     ['stream.js', here('./client/stream.js')],
     ['stream-worker.js', here('./client/stream-worker.js')],
+    ['events.js', here('./client/events.js')],
     ['panel.js', here('../ui/panel.js')],
     ['panel-format.js', here('../ui/panel-format.js')],
     ['format.js', here('../ui/format.js')],

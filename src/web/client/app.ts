@@ -2,7 +2,7 @@
 // collection, shared by the browser's tabs through stream-worker.ts). It only reads; on a lost stream
 // the browser reconnects by itself.
 import type { LiveState } from '../live-state.js';
-import { decodeMessage, type LiveMessage } from './stream.js';
+import { followEvents } from './events.js';
 import type { StreamNews, TabNews } from './stream-worker.js';
 import { BuildsView } from './builds-view.js';
 import { byId, fill, getJson } from './dom.js';
@@ -69,17 +69,7 @@ function follow(show: (state: LiveState) => void, trouble: (text: string) => voi
     });
     return;
   }
-  const events = new EventSource('/api/ui/events');
-  let last: LiveState | undefined;
-  events.onmessage = (e: MessageEvent<string>) => {
-    last = decodeMessage(JSON.parse(e.data) as LiveMessage, last);
-    show(last);
-  };
-  // A reconnected stream starts again with the full state.
-  events.onopen = () => {
-    last = undefined;
-  };
-  events.onerror = () => trouble('connection lost, reconnecting…');
+  followEvents(show, trouble);
 }
 
 main().catch((err: unknown) => {

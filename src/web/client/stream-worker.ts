@@ -2,7 +2,7 @@
 // each message once and hands the state to each tab. Two tabs then cost the agent what one does (one
 // socket write per collection, not one per tab). When the last tab goes, the stream closes.
 import type { LiveState } from '../live-state.js';
-import { decodeMessage, type LiveMessage } from './stream.js';
+import { followEvents } from './events.js';
 
 /** What a tab hears from the worker: the latest state, or the stream's trouble. */
 export type StreamNews = { readonly state: LiveState } | { readonly status: string };
@@ -21,16 +21,13 @@ function tell(news: StreamNews, to: Iterable<MessagePort> = tabs): void {
 }
 
 function follow(): void {
-  events = new EventSource('/api/ui/events');
-  // A reconnected stream starts again with the full state.
-  events.onopen = () => {
-    last = undefined;
-  };
-  events.onmessage = (e: MessageEvent<string>) => {
-    last = decodeMessage(JSON.parse(e.data) as LiveMessage, last);
-    tell({ state: last });
-  };
-  events.onerror = () => tell({ status: 'connection lost, reconnecting…' });
+  events = followEvents(
+    (state) => {
+      last = state;
+      tell({ state });
+    },
+    (status) => tell({ status }),
+  );
 }
 
 function join(port: MessagePort): void {
